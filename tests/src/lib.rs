@@ -1,0 +1,116 @@
+//! Helpers shared by the contract tests: the vendored spec, its examples,
+//! and JSON comparison by meaning.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_path_buf()
+}
+
+/// The vendored `openapi.yaml` (FinHub's 3.1 form) as JSON.
+pub fn spec() -> Value {
+    let text = std::fs::read_to_string(workspace().join("openapi.yaml")).expect("openapi.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml is valid YAML")
+}
+
+/// A JSON fixture under `tests/fixtures/`.
+pub fn fixture(name: &str) -> Value {
+    let path = workspace().join("tests/fixtures").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One example body of the spec.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// `METHOD /path request|response[ name]`, for messages.
+    pub origin: String,
+    /// The component schema the body refers to.
+    pub schema: String,
+    /// The example body.
+    pub value: Value,
+}
+
+fn media_examples(origin: &str, media: &Value, out: &mut Vec<Example>) {
+    let Some(schema) = media
+        .pointer("/schema/$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    else {
+        return;
+    };
+    if let Some(value) = media.get("example") {
+        out.push(Example {
+            origin: origin.to_string(),
+            schema: schema.to_string(),
+            value: value.clone(),
+        });
+    }
+    if let Some(Value::Object(named)) = media.get("examples") {
+        for (name, example) in named {
+            if let Some(value) = example.get("value") {
+                out.push(Example {
+                    origin: format!("{origin} {name}"),
+                    schema: schema.to_string(),
+                    value: value.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Every request and response body example of the spec.
+pub fn examples(spec: &Value) -> Vec<Example> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let name = format!("{} {path}", method.to_uppercase());
+            if let Some(media) = op.pointer("/requestBody/content/application~1json") {
+                media_examples(&format!("{name} request"), media, &mut out);
+            }
+            if let Some(Value::Object(responses)) = op.get("responses") {
+                for (code, response) in responses {
+                    if let Some(media) = response.pointer("/content/application~1json") {
+                        media_examples(&format!("{name} response {code}"), media, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The JSON "meaning" of a value: objects without null, empty-array and
+/// empty-object members (the generated types do not keep that distinction),
+/// and integral floats as integers.
+pub fn meaning(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), meaning(v)))
+                .filter(|(_, v)| !is_empty(v))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(meaning).collect()),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => Value::from(f as i64),
+            _ => value.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+        _ => false,
+    }
+}

@@ -1,0 +1,160 @@
+//! `cargo xtask regen` as a user runs it: on a copy of the workspace's spec,
+//! in a temporary checkout.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A temporary checkout holding the workspace's spec and overrides.
+fn checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["openapi.yaml", "openapi.overrides.yaml"] {
+        fs::copy(workspace().join(file), dir.path().join(file)).unwrap();
+    }
+    fs::create_dir_all(dir.path().join("finhub-api/src")).unwrap();
+    dir
+}
+
+fn xtask(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn outputs(root: &Path) -> (String, String) {
+    (
+        fs::read_to_string(root.join("finhub-api/src/generated.rs")).unwrap(),
+        fs::read_to_string(root.join("finhub-api/src/generated.openapi.yaml")).unwrap(),
+    )
+}
+
+#[test]
+fn regen_is_byte_identical_across_runs_and_matches_the_committed_files() {
+    let dir = checkout();
+    let first = xtask(dir.path(), &["regen"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let summary = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        summary.contains("operations") && summary.contains("lines"),
+        "{summary}"
+    );
+    let once = outputs(dir.path());
+    assert!(xtask(dir.path(), &["regen"]).status.success());
+    assert_eq!(outputs(dir.path()), once);
+    // The committed files are what the committed spec produces.
+    assert_eq!(outputs(&workspace()), once);
+    assert!(xtask(dir.path(), &["regen", "--check"]).status.success());
+}
+
+#[test]
+fn check_reports_an_edited_example_as_a_diff_in_both_files() {
+    let dir = checkout();
+    assert!(xtask(dir.path(), &["regen"]).status.success());
+    let spec = dir.path().join("openapi.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    assert!(text.contains("SecurePass123!"));
+    fs::write(&spec, text.replacen("SecurePass123!", "EditedPass456!", 1)).unwrap();
+
+    let out = xtask(dir.path(), &["regen", "--check"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("--- finhub-api/src/generated.rs (committed)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--- finhub-api/src/generated.openapi.yaml (committed)"),
+        "{err}"
+    );
+    assert!(err.contains("+// openapi.yaml sha256:"), "{err}");
+    assert!(err.contains("2 generated file(s) differ"), "{err}");
+}
+
+#[test]
+fn a_missing_spec_is_an_error_and_writes_nothing() {
+    let dir = checkout();
+    fs::remove_file(dir.path().join("openapi.yaml")).unwrap();
+    let out = xtask(dir.path(), &["regen"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("openapi.yaml"));
+    assert!(!dir.path().join("finhub-api/src/generated.rs").exists());
+}
+
+#[test]
+fn a_yaml_error_names_line_and_column() {
+    let dir = checkout();
+    fs::write(
+        dir.path().join("openapi.yaml"),
+        "openapi: 3.1.0\ninfo: {title: [unclosed\n",
+    )
+    .unwrap();
+    let out = xtask(dir.path(), &["regen"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("openapi.yaml: line "), "{err}");
+    assert!(err.contains("column"), "{err}");
+}
+
+#[test]
+fn an_operation_without_id_fails_naming_it_and_keeps_committed_files() {
+    let dir = checkout();
+    assert!(xtask(dir.path(), &["regen"]).status.success());
+    let before = outputs(dir.path());
+    let spec = dir.path().join("openapi.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    let extra = "paths:\n  /api/v2.1/health:\n    get:\n      summary: Health\n      responses:\n        '200':\n          description: ok\n";
+    fs::write(&spec, text.replacen("paths:\n", extra, 1)).unwrap();
+    let out = xtask(dir.path(), &["regen"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("rule `operation-ids`, operation GET /api/v2.1/health"),
+        "{err}"
+    );
+    assert_eq!(
+        outputs(dir.path()),
+        before,
+        "a failed regen changed the committed files"
+    );
+}
+
+#[test]
+fn an_unknown_ref_fails_naming_the_rule() {
+    let dir = checkout();
+    let spec = dir.path().join("openapi.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(
+        &spec,
+        text.replacen("#/components/schemas/", "#/components/schemas/Nope", 1),
+    )
+    .unwrap();
+    let out = xtask(dir.path(), &["regen"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("rule `local-refs`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_arguments_print_usage() {
+    let out = xtask(&workspace(), &["regenerate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("usage: cargo xtask"));
+}
