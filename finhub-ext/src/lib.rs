@@ -7,3 +7,5 @@
 //! [`api`].
 
 pub use finhub_api as api;
+
+pub mod validation;
