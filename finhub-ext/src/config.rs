@@ -1,0 +1,483 @@
+//! Configuration of a [`FinhubClient`](crate::FinhubClient): from a builder
+//! or from `FINHUB_*` environment variables.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
+use crate::headers::{DEFAULT_END_USER_IP, Platform};
+use crate::retry::RetryPolicy;
+
+/// FinHub's sandbox environment.
+pub const SANDBOX_URL: &str = "https://sandbox.finhub.cloud";
+
+/// `User-Agent` sent unless configured: names this crate and its version.
+pub const DEFAULT_USER_AGENT: &str = concat!("finhub-rs/", env!("CARGO_PKG_VERSION"));
+
+/// The tenant's API credentials (Admin Portal → API Settings).
+#[derive(Clone)]
+pub(crate) struct Tenant {
+    pub(crate) id: String,
+    pub(crate) key: SecretString,
+    pub(crate) secret: SecretString,
+}
+
+/// The tenant administrator's login, used for admin operations
+/// (categorization, registration, KYC approval, activation).
+#[derive(Clone)]
+pub struct AdminCredentials {
+    pub(crate) organization_id: String,
+    pub(crate) user_id: String,
+    pub(crate) username: String,
+    pub(crate) password: SecretString,
+}
+
+impl AdminCredentials {
+    /// The admin user `user_id` of organization `organization_id`.
+    pub fn new(
+        organization_id: impl Into<String>,
+        user_id: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        AdminCredentials {
+            organization_id: organization_id.into(),
+            user_id: user_id.into(),
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl fmt::Debug for AdminCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminCredentials")
+            .field("organization_id", &self.organization_id)
+            .field("user_id", &self.user_id)
+            .field("username", &self.username)
+            .field("password", &"** redacted **")
+            .finish()
+    }
+}
+
+/// When tokens are renewed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionTiming {
+    pub(crate) buffer: Duration,
+    pub(crate) jitter: Duration,
+}
+
+/// Everything a client needs, validated.
+pub(crate) struct Config {
+    pub(crate) base_url: String,
+    pub(crate) tenant: Tenant,
+    pub(crate) admin: Option<AdminCredentials>,
+    pub(crate) session: SessionTiming,
+}
+
+/// Builds a [`FinhubClient`](crate::FinhubClient). Required: base URL,
+/// tenant id, tenant key and tenant secret.
+pub struct FinhubClientBuilder {
+    pub(crate) base_url: Option<String>,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) tenant_key: Option<SecretString>,
+    pub(crate) tenant_secret: Option<SecretString>,
+    pub(crate) admin: Option<AdminCredentials>,
+    pub(crate) device_id: String,
+    pub(crate) platform: Platform,
+    pub(crate) request_source: String,
+    pub(crate) user_agent: String,
+    pub(crate) default_end_user_ip: IpAddr,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) refresh_buffer: Duration,
+    pub(crate) refresh_jitter: Duration,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for FinhubClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinhubClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("tenant_id", &self.tenant_id)
+            .field("admin", &self.admin)
+            .field("device_id", &self.device_id)
+            .field("platform", &self.platform)
+            .field("request_source", &self.request_source)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for FinhubClientBuilder {
+    fn default() -> Self {
+        FinhubClientBuilder {
+            base_url: None,
+            tenant_id: None,
+            tenant_key: None,
+            tenant_secret: None,
+            admin: None,
+            device_id: "integration-device".into(),
+            platform: Platform::web(),
+            request_source: "integration-client".into(),
+            user_agent: DEFAULT_USER_AGENT.into(),
+            default_end_user_ip: DEFAULT_END_USER_IP,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            refresh_buffer: Duration::from_secs(60),
+            refresh_jitter: Duration::from_secs(30),
+            clock: Arc::new(SystemClock),
+            http: None,
+        }
+    }
+}
+
+impl FinhubClientBuilder {
+    /// FinHub's base URL, e.g. [`SANDBOX_URL`]. `https` is required except
+    /// for loopback hosts (local sandboxes and tests).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The tenant id (`X-Tenant-ID`).
+    pub fn tenant_id(mut self, id: impl Into<String>) -> Self {
+        self.tenant_id = Some(id.into());
+        self
+    }
+
+    /// The tenant API key, sent in login bodies.
+    pub fn tenant_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.tenant_key = Some(key.into());
+        self
+    }
+
+    /// The tenant API secret, sent in login bodies.
+    pub fn tenant_secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.tenant_secret = Some(secret.into());
+        self
+    }
+
+    /// The administrator login used for admin operations; the admin session
+    /// is opened on first use and renewed automatically.
+    pub fn admin(mut self, credentials: AdminCredentials) -> Self {
+        self.admin = Some(credentials);
+        self
+    }
+
+    /// `deviceId` of calls that name no end-user device
+    /// (default `integration-device`).
+    pub fn device_id(mut self, id: impl Into<String>) -> Self {
+        self.device_id = id.into();
+        self
+    }
+
+    /// `platform` (default `web`).
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = platform;
+        self
+    }
+
+    /// `X-Forwarded-From`: the name of the application sending requests
+    /// (default `integration-client`).
+    pub fn request_source(mut self, source: impl Into<String>) -> Self {
+        self.request_source = source.into();
+        self
+    }
+
+    /// `User-Agent` (default [`DEFAULT_USER_AGENT`]).
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// `X-Forwarded-For` of calls that name no end user (default
+    /// [`DEFAULT_END_USER_IP`]). Prefer [`FinhubClient::for_end_user`](crate::FinhubClient::for_end_user).
+    pub fn default_end_user_ip(mut self, ip: IpAddr) -> Self {
+        self.default_end_user_ip = ip;
+        self
+    }
+
+    /// Total time allowed for one attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retry policy for idempotent operations (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Renew tokens this long before they expire (default 60 s).
+    pub fn refresh_buffer(mut self, buffer: Duration) -> Self {
+        self.refresh_buffer = buffer;
+        self
+    }
+
+    /// Up to this much earlier again, at random, so that many clients do
+    /// not renew at the same moment (default 30 s).
+    pub fn refresh_jitter(mut self, jitter: Duration) -> Self {
+        self.refresh_jitter = jitter;
+        self
+    }
+
+    /// The clock (default the system clock); tests pass a
+    /// [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Use this `reqwest` client (its timeouts and TLS settings) instead of
+    /// building one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    pub(crate) fn validated(&self) -> Result<Config, Error> {
+        let mut missing = Vec::new();
+        if self.base_url.is_none() {
+            missing.push("base_url");
+        }
+        if self
+            .tenant_id
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+        {
+            missing.push("tenant_id");
+        }
+        if self.tenant_key.is_none() {
+            missing.push("tenant_key");
+        }
+        if self.tenant_secret.is_none() {
+            missing.push("tenant_secret");
+        }
+        if !missing.is_empty() {
+            return Err(Error::Config(format!("missing {}", missing.join(", "))));
+        }
+        Ok(Config {
+            base_url: normalize_base_url(self.base_url.as_deref().unwrap_or_default())?,
+            tenant: Tenant {
+                id: self.tenant_id.clone().unwrap_or_default(),
+                key: self.tenant_key.clone().unwrap_or_default(),
+                secret: self.tenant_secret.clone().unwrap_or_default(),
+            },
+            admin: self.admin.clone(),
+            session: SessionTiming {
+                buffer: self.refresh_buffer,
+                jitter: self.refresh_jitter,
+            },
+        })
+    }
+}
+
+/// Checks and normalizes a base URL: absolute, `https` unless the host is
+/// loopback, no query or fragment, no trailing slash.
+pub fn normalize_base_url(input: &str) -> Result<String, Error> {
+    let url = Url::parse(input.trim())
+        .map_err(|e| Error::Config(format!("base_url `{input}` is not a URL: {e}")))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "base_url `{input}` must use https (plain http is allowed only for loopback hosts)"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "base_url `{input}` has unsupported scheme `{other}`"
+            )));
+        }
+    }
+    if host.is_empty() {
+        return Err(Error::Config(format!("base_url `{input}` has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base_url `{input}` must not have a query or fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config("base_url must not carry credentials".into()));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// The environment variables [`FinhubClient::from_env`](crate::FinhubClient::from_env) reads.
+pub mod env {
+    /// Base URL (required).
+    pub const BASE_URL: &str = "FINHUB_BASE_URL";
+    /// Tenant id (required).
+    pub const TENANT_ID: &str = "FINHUB_TENANT_ID";
+    /// Tenant API key (required).
+    pub const TENANT_KEY: &str = "FINHUB_TENANT_KEY";
+    /// Tenant API secret (required).
+    pub const TENANT_SECRET: &str = "FINHUB_TENANT_SECRET";
+    /// Admin organization id (optional; all four admin variables or none).
+    pub const ADMIN_ORGANIZATION_ID: &str = "FINHUB_ADMIN_ORGANIZATION_ID";
+    /// Admin user id.
+    pub const ADMIN_USER_ID: &str = "FINHUB_ADMIN_USER_ID";
+    /// Admin username.
+    pub const ADMIN_USERNAME: &str = "FINHUB_ADMIN_USERNAME";
+    /// Admin password.
+    pub const ADMIN_PASSWORD: &str = "FINHUB_ADMIN_PASSWORD";
+    /// `deviceId` (optional).
+    pub const DEVICE_ID: &str = "FINHUB_DEVICE_ID";
+    /// `platform` (optional).
+    pub const PLATFORM: &str = "FINHUB_PLATFORM";
+    /// `X-Forwarded-From` (optional).
+    pub const REQUEST_SOURCE: &str = "FINHUB_REQUEST_SOURCE";
+    /// `User-Agent` (optional).
+    pub const USER_AGENT: &str = "FINHUB_USER_AGENT";
+}
+
+/// Reads the builder from `lookup` (the process environment in
+/// [`FinhubClient::from_env`](crate::FinhubClient::from_env)); names every
+/// missing required variable in one error.
+pub fn builder_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<FinhubClientBuilder, Error> {
+    let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let mut missing: Vec<&str> = [
+        env::BASE_URL,
+        env::TENANT_ID,
+        env::TENANT_KEY,
+        env::TENANT_SECRET,
+    ]
+    .into_iter()
+    .filter(|name| get(name).is_none())
+    .collect();
+    let admin_vars = [
+        env::ADMIN_ORGANIZATION_ID,
+        env::ADMIN_USER_ID,
+        env::ADMIN_USERNAME,
+        env::ADMIN_PASSWORD,
+    ];
+    let admin_given = admin_vars.iter().filter(|n| get(n).is_some()).count();
+    if admin_given > 0 && admin_given < admin_vars.len() {
+        missing.extend(admin_vars.iter().filter(|n| get(n).is_none()));
+    }
+    if !missing.is_empty() {
+        return Err(Error::Config(format!(
+            "missing environment variables: {}",
+            missing.join(", ")
+        )));
+    }
+    let mut builder = FinhubClientBuilder::default()
+        .base_url(get(env::BASE_URL).unwrap_or_default())
+        .tenant_id(get(env::TENANT_ID).unwrap_or_default())
+        .tenant_key(SecretString::from(get(env::TENANT_KEY).unwrap_or_default()))
+        .tenant_secret(SecretString::from(
+            get(env::TENANT_SECRET).unwrap_or_default(),
+        ));
+    if admin_given == admin_vars.len() {
+        builder = builder.admin(AdminCredentials::new(
+            get(env::ADMIN_ORGANIZATION_ID).unwrap_or_default(),
+            get(env::ADMIN_USER_ID).unwrap_or_default(),
+            get(env::ADMIN_USERNAME).unwrap_or_default(),
+            SecretString::from(get(env::ADMIN_PASSWORD).unwrap_or_default()),
+        ));
+    }
+    if let Some(device) = get(env::DEVICE_ID) {
+        builder = builder.device_id(device);
+    }
+    if let Some(platform) = get(env::PLATFORM) {
+        builder = builder.platform(Platform::custom(&platform)?);
+    }
+    if let Some(source) = get(env::REQUEST_SOURCE) {
+        builder = builder.request_source(source);
+    }
+    if let Some(agent) = get(env::USER_AGENT) {
+        builder = builder.user_agent(agent);
+    }
+    Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_base_url("https://sandbox.finhub.cloud/").unwrap(),
+            "https://sandbox.finhub.cloud"
+        );
+        assert_eq!(
+            normalize_base_url(" https://h.example/prefix// ").unwrap(),
+            "https://h.example/prefix"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base_url("http://localhost:1").unwrap(),
+            "http://localhost:1"
+        );
+        assert_eq!(
+            normalize_base_url("http://[::1]:9").unwrap(),
+            "http://[::1]:9"
+        );
+        for bad in [
+            "http://sandbox.finhub.cloud",
+            "ftp://x",
+            "not a url",
+            "https://h/?q=1",
+            "https://u:p@h",
+        ] {
+            let err = normalize_base_url(bad).unwrap_err().to_string();
+            assert!(err.starts_with("configuration: base_url"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn from_env_names_every_missing_variable() {
+        let err = builder_from_lookup(|name| (name == env::TENANT_ID).then(|| "t".to_string()))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration: missing environment variables: FINHUB_BASE_URL, FINHUB_TENANT_KEY, FINHUB_TENANT_SECRET"
+        );
+        let partial_admin = |name: &str| match name {
+            env::BASE_URL => Some("https://h".to_string()),
+            env::TENANT_ID | env::TENANT_KEY | env::TENANT_SECRET | env::ADMIN_USERNAME => {
+                Some("x".to_string())
+            }
+            _ => None,
+        };
+        let err = builder_from_lookup(partial_admin).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "FINHUB_ADMIN_ORGANIZATION_ID, FINHUB_ADMIN_USER_ID, FINHUB_ADMIN_PASSWORD"
+            ),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! [`Error`]: every way a FinHub call can fail, as one type users match on.
+//!
+//! Each variant carries the operation id, the HTTP status where there was
+//! one, and the server's `code`/`message` from whichever envelope it used.
+//! `Display` and `Debug` print those and nothing else: never a body, a
+//! header, a token, a password or the tenant secret.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::validation::Violations;
+
+/// What the server said about a failed call.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ErrorDetails {
+    /// The operation id, e.g. `register_individual_customer`.
+    pub operation: &'static str,
+    /// HTTP status of the response, when there was a response.
+    pub status: Option<u16>,
+    /// The server's `code` (the envelope's, which FinHub sometimes sets to
+    /// an error inside an HTTP 200), as sent.
+    pub code: Option<String>,
+    /// The server's message, as sent (at most 300 characters kept).
+    pub message: Option<String>,
+}
+
+impl ErrorDetails {
+    pub(crate) fn new(operation: &'static str, status: Option<u16>) -> Self {
+        ErrorDetails {
+            operation,
+            status,
+            code: None,
+            message: None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.operation)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status}")?;
+            if let Some(code) = self.code.as_ref().filter(|c| **c != status.to_string()) {
+                write!(f, ", code {code}")?;
+            }
+            f.write_str(")")?;
+        } else if let Some(code) = &self.code {
+            write!(f, " (code {code})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ErrorDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorDetails")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+/// Every failure of the FinHub client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request broke FinHub's documented rules; nothing was sent.
+    #[error("{operation}: invalid request: {violations}")]
+    Validation {
+        /// The operation that was not called.
+        operation: &'static str,
+        /// Every broken rule.
+        violations: Violations,
+    },
+    /// Login refused the username or password (HTTP 401 at login).
+    #[error("invalid credentials: {0}")]
+    InvalidCredentials(ErrorDetails),
+    /// Login refused the tenant key or secret (HTTP 403 at login).
+    #[error("invalid tenant keys: {0}")]
+    InvalidTenantKeys(ErrorDetails),
+    /// The token was refused even after one refresh (HTTP 401), or the
+    /// session was refreshed and could not be renewed.
+    #[error("unauthorized: {0}")]
+    Unauthorized(ErrorDetails),
+    /// The token is valid but may not do this (HTTP 403).
+    #[error("forbidden: {0}")]
+    Forbidden(ErrorDetails),
+    /// The server rejected the request as malformed (HTTP 400).
+    #[error("bad request: {0}")]
+    BadRequest(ErrorDetails),
+    /// A customer, user, session or verification does not exist (HTTP 404).
+    #[error("not found: {0}")]
+    NotFound(ErrorDetails),
+    /// The request conflicts with the current state, e.g. a duplicate email
+    /// (HTTP 409).
+    #[error("conflict: {0}")]
+    Conflict(ErrorDetails),
+    /// A business rule refused the request, e.g. activation before KYC
+    /// approval (HTTP 422).
+    #[error("business rule: {0}")]
+    BusinessRule(ErrorDetails),
+    /// Too many requests (HTTP 429).
+    #[error("rate limited: {details}")]
+    RateLimited {
+        /// What the server said.
+        details: ErrorDetails,
+        /// How long the server asked to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The server failed (HTTP 5xx).
+    #[error("server error: {0}")]
+    Server(ErrorDetails),
+    /// Any other unexpected status.
+    #[error("unexpected response: {0}")]
+    UnexpectedStatus(ErrorDetails),
+    /// No response in time.
+    #[error("{operation}: timed out")]
+    Timeout {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// The connection failed or broke.
+    #[error("{operation}: transport error: {message}")]
+    Transport {
+        /// The operation.
+        operation: &'static str,
+        /// What failed (no headers or bodies).
+        message: String,
+    },
+    /// The response could not be read as FinHub's JSON.
+    #[error("{operation}: undecodable response (HTTP {}): {message}", status.map_or("-".to_string(), |s| s.to_string()))]
+    Decode {
+        /// The operation.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: Option<u16>,
+        /// What was wrong (a parser message, never the body).
+        message: String,
+    },
+    /// The client is misconfigured or the call needs something it lacks
+    /// (e.g. admin credentials); nothing was sent.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The operation the error belongs to (`None` for configuration errors).
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Validation { operation, .. }
+            | Error::Timeout { operation }
+            | Error::Transport { operation, .. }
+            | Error::Decode { operation, .. } => Some(operation),
+            Error::Config(_) => None,
+            other => other.details().map(|d| d.operation),
+        }
+    }
+
+    /// What the server said, for errors that come from a response.
+    pub fn details(&self) -> Option<&ErrorDetails> {
+        match self {
+            Error::InvalidCredentials(d)
+            | Error::InvalidTenantKeys(d)
+            | Error::Unauthorized(d)
+            | Error::Forbidden(d)
+            | Error::BadRequest(d)
+            | Error::NotFound(d)
+            | Error::Conflict(d)
+            | Error::BusinessRule(d)
+            | Error::Server(d)
+            | Error::UnexpectedStatus(d)
+            | Error::RateLimited { details: d, .. } => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, where there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Decode { status, .. } => *status,
+            other => other.details().and_then(|d| d.status),
+        }
+    }
+
+    /// Whether trying the same call again later may succeed: rate limits,
+    /// 502/503/504, timeouts and transport failures.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Server(d) => matches!(d.status, Some(502..=504)),
+            _ => false,
+        }
+    }
+
+    /// The error for an HTTP status (or an envelope code inside a 2xx).
+    pub(crate) fn from_status(
+        details: ErrorDetails,
+        status: u16,
+        login: bool,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        match status {
+            401 if login => Error::InvalidCredentials(details),
+            403 if login => Error::InvalidTenantKeys(details),
+            400 => Error::BadRequest(details),
+            401 => Error::Unauthorized(details),
+            403 => Error::Forbidden(details),
+            404 => Error::NotFound(details),
+            409 => Error::Conflict(details),
+            422 => Error::BusinessRule(details),
+            429 => Error::RateLimited {
+                details,
+                retry_after,
+            },
+            500..=599 => Error::Server(details),
+            _ => Error::UnexpectedStatus(details),
+        }
+    }
+}
+
+/// Shortens a server message to at most 300 characters.
+pub(crate) fn clip(message: &str) -> String {
+    let mut out: String = message.chars().take(300).collect();
+    if out.len() < message.len() {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,163 @@
+//! A FinHub double (httpmock) and a client configured against it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use finhub_ext::{
+    AdminCredentials, CustomerClient, CustomerCredentials, FinhubClient, FinhubClientBuilder,
+    ManualClock, RetryPolicy,
+};
+use httpmock::Mock;
+use httpmock::prelude::*;
+use serde_json::{Value, json};
+
+pub const TENANT: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
+pub const ORG: &str = "org-1";
+pub const ADMIN_USER: &str = "admin-user-1";
+pub const CUSTOMER: &str = "ff72a196-426a-4ab3-a2d3-e4c583a9bc88";
+pub const USER: &str = "6r1k1hw6npq";
+pub const SESSION: &str = "4a511e37-d2d8-4f2f-99ad-92ff5ddea020";
+
+pub const ADMIN_PATH: &str = "/api/v2.1/admin/organization/org-1/users/admin-user-1/sessions";
+pub const LOGIN_PATH: &str =
+    "/api/v2.1/customer/individual/ff72a196-426a-4ab3-a2d3-e4c583a9bc88/users/6r1k1hw6npq/sessions";
+pub const SESSION_PATH: &str = "/api/v2.1/customer/individual/ff72a196-426a-4ab3-a2d3-e4c583a9bc88/users/6r1k1hw6npq/sessions/4a511e37-d2d8-4f2f-99ad-92ff5ddea020";
+pub const WALLETS_PATH: &str = "/api/v2.1/wallets/customer/ff72a196-426a-4ab3-a2d3-e4c583a9bc88";
+
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub fn session_body(token: &str, refresh: &str, expires_in: i64) -> Value {
+    json!({
+        "code": 200,
+        "message": "Success",
+        "data": {
+            "success": true,
+            "message": "Session created successfully",
+            "token": token,
+            "refreshToken": refresh,
+            "sessionId": SESSION,
+            "expiresAt": "2026-01-14T10:03:42.197811165",
+            "expiresIn": expires_in,
+            "errorType": "NONE"
+        }
+    })
+}
+
+pub struct Double {
+    pub server: MockServer,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Double {
+    pub async fn start() -> Double {
+        Double {
+            server: MockServer::start_async().await,
+            clock: Arc::new(ManualClock::new(start_time())),
+        }
+    }
+
+    pub fn builder(&self) -> FinhubClientBuilder {
+        FinhubClient::builder()
+            .base_url(self.server.base_url())
+            .tenant_id(TENANT)
+            .tenant_key("canary-tenant-key-7f3a")
+            .tenant_secret("canary-tenant-secret-9c2e")
+            .admin(AdminCredentials::new(
+                ORG,
+                ADMIN_USER,
+                "admin@example.test",
+                "canary-admin-password-4d1b",
+            ))
+            .device_id("device-demo-001")
+            .request_source("client-app")
+            .refresh_jitter(Duration::ZERO)
+            .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(100)))
+            .clock(self.clock.clone())
+    }
+
+    pub fn client(&self) -> FinhubClient {
+        self.builder().build().unwrap()
+    }
+
+    /// Admin login answering `admin-token-1`.
+    pub async fn admin_login(&self) -> Mock<'_> {
+        self.server
+            .mock_async(|when, then| {
+                when.method(POST).path(ADMIN_PATH);
+                then.status(200)
+                    .json_body(session_body("admin-token-1", "", 3600));
+            })
+            .await
+    }
+
+    /// Customer login answering `token`.
+    pub async fn customer_login(&self, token: &str, refresh: &str) -> Mock<'_> {
+        let body = session_body(token, refresh, 3600);
+        self.server
+            .mock_async(|when, then| {
+                when.method(POST).path(LOGIN_PATH);
+                then.status(200).json_body(body);
+            })
+            .await
+    }
+
+    pub async fn login_customer(&self, client: &FinhubClient) -> CustomerClient {
+        client
+            .customer_login(CustomerCredentials::new(
+                CUSTOMER,
+                USER,
+                "marcus@example.test",
+                "canary-customer-password-2b8e",
+            ))
+            .await
+            .unwrap()
+    }
+
+    /// Wallets answering 200 to `Bearer token`.
+    pub async fn wallets(&self, token: &str) -> Mock<'_> {
+        let bearer = format!("Bearer {token}");
+        self.server
+            .mock_async(|when, then| {
+                when.method(GET).path(WALLETS_PATH).header("authorization", bearer);
+                then.status(200).json_body(json!({
+                    "code": 200, "message": "Success",
+                    "data": [{"id": "w1", "walletId": "w1", "iban": "LT611000012345600037", "balance": "0.00"}]
+                }));
+            })
+            .await
+    }
+}
+
+/// A registration body (the documented example, trimmed).
+pub fn registration() -> finhub_ext::api::types::IndividualRegistrationRequest {
+    serde_json::from_value(json!({
+        "firstName": "Marcus", "lastName": "Jensen", "email": "marcus@example.test",
+        "phone": "+37060012345", "password": "canary-registration-password-1!A",
+        "matchingPassword": "canary-registration-password-1!A", "dateOfBirth": "1990-05-15",
+        "gender": "MALE", "nationality": "LT", "placeOfBirth": "Vilnius", "pincode": "12345",
+        "roleIds": ["ACCOUNT_OWNER", "USER"],
+        "customerCategory": {"id": "fs-cat-b2c-low-001", "name": "Individual Standard"},
+        "individualCustomer": {"tenantId": TENANT, "customerName": "Marcus Jensen"}
+    }))
+    .unwrap()
+}
+
+/// A document upload body.
+pub fn document() -> finhub_ext::api::types::UploadVerificationDocumentRequest {
+    serde_json::from_value(json!({
+        "documentType": "PASSPORT", "mimeType": "application/pdf",
+        "fileName": "passport.pdf", "fileContent": "JVBERi0xLjQK"
+    }))
+    .unwrap()
+}
+
+/// An approval body.
+pub fn approval() -> finhub_ext::api::types::ApproveVerificationRequest {
+    serde_json::from_value(json!({"verificationId": "ver-1", "status": "APPROVED"})).unwrap()
+}

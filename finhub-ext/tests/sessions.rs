@@ -1,0 +1,348 @@
+//! Session renewal: proactive, single-flight, after a 401, with rotating
+//! refresh tokens, with fallback to login, and logout. Time is a
+//! `ManualClock`: nothing sleeps.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use finhub_ext::Error;
+use httpmock::prelude::*;
+use serde_json::json;
+
+/// The refresh endpoint: accepts `refresh` (sent with `Bearer bearer`) and
+/// answers `token` + rotated refresh token `next`.
+async fn refresh_mock<'a>(
+    double: &'a Double,
+    bearer: &str,
+    refresh: &str,
+    token: &str,
+    next: &str,
+) -> httpmock::Mock<'a> {
+    let (bearer, refresh) = (
+        format!("Bearer {bearer}"),
+        json!({ "refreshToken": refresh }),
+    );
+    let body = session_body(token, next, 3600);
+    double
+        .server
+        .mock_async(move |when, then| {
+            when.method(PUT)
+                .path(SESSION_PATH)
+                .header("authorization", bearer)
+                .json_body(refresh);
+            then.status(200).json_body(body);
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_token_is_renewed_ahead_of_expiry_through_the_refresh_endpoint() {
+    let double = Double::start().await;
+    let login = double.customer_login("customer-token-1", "refresh-1").await;
+    let refresh = refresh_mock(
+        &double,
+        "customer-token-1",
+        "refresh-1",
+        "customer-token-2",
+        "refresh-2",
+    )
+    .await;
+    let first = double.wallets("customer-token-1").await;
+    let second = double.wallets("customer-token-2").await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+
+    customer.wallets().await.unwrap();
+    // 3600 s token, 60 s buffer: still fine 58 minutes later…
+    double.clock.advance(Duration::from_secs(58 * 60));
+    customer.wallets().await.unwrap();
+    assert_eq!(
+        (first.calls_async().await, refresh.calls_async().await),
+        (2, 0)
+    );
+    // …renewed before use one minute before expiry.
+    double.clock.advance(Duration::from_secs(61));
+    customer.wallets().await.unwrap();
+    assert_eq!(refresh.calls_async().await, 1);
+    assert_eq!(second.calls_async().await, 1);
+    assert_eq!(
+        login.calls_async().await,
+        1,
+        "no second login when refresh works"
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
+    let double = Double::start().await;
+    double.customer_login("customer-token-1", "refresh-1").await;
+    let refresh = refresh_mock(
+        &double,
+        "customer-token-1",
+        "refresh-1",
+        "customer-token-2",
+        "refresh-2",
+    )
+    .await;
+    let wallets = double.wallets("customer-token-2").await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    double.clock.advance(Duration::from_secs(3590));
+
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let customer = customer.clone();
+            tokio::spawn(async move { customer.wallets().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(refresh.calls_async().await, 1);
+    assert_eq!(wallets.calls_async().await, 1000);
+}
+
+#[tokio::test]
+async fn a_401_renews_the_session_once_and_retries_the_call_once() {
+    let double = Double::start().await;
+    double.customer_login("customer-token-1", "refresh-1").await;
+    let refresh = refresh_mock(
+        &double,
+        "customer-token-1",
+        "refresh-1",
+        "customer-token-2",
+        "refresh-2",
+    )
+    .await;
+    let rejected = double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(WALLETS_PATH)
+                .header("authorization", "Bearer customer-token-1");
+            then.status(401)
+                .json_body(json!({"code": 401, "message": "Token expired"}));
+        })
+        .await;
+    let accepted = double.wallets("customer-token-2").await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+
+    let wallets = customer.wallets().await.unwrap();
+    assert_eq!(wallets[0].iban.as_deref(), Some("LT611000012345600037"));
+    assert_eq!(rejected.calls_async().await, 1);
+    assert_eq!(refresh.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_failed_renewal_is_a_clear_error_and_never_loops() {
+    let double = Double::start().await;
+    let good_login = double.customer_login("customer-token-1", "refresh-1").await;
+    let always_401 = double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET).path(WALLETS_PATH);
+            then.status(401)
+                .json_body(json!({"code": 401, "message": "Token revoked"}));
+        })
+        .await;
+    let refresh_refused = double
+        .server
+        .mock_async(|when, then| {
+            when.method(PUT).path(SESSION_PATH);
+            then.status(401)
+                .json_body(json!({"code": 401, "message": "Refresh token expired"}));
+        })
+        .await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    // From now on the password is refused too.
+    good_login.delete_async().await;
+    let login_refused = double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(LOGIN_PATH);
+            then.status(401)
+                .json_body(json!({"code": 401, "message": "Invalid credentials"}));
+        })
+        .await;
+
+    let err = customer.wallets().await.unwrap_err();
+    match &err {
+        Error::Unauthorized(details) => {
+            assert_eq!(details.operation, "list_customer_wallets");
+            assert_eq!(details.status, Some(401));
+            let message = details.message.as_deref().unwrap();
+            assert!(message.contains("renewing the session failed"), "{message}");
+            assert!(message.contains("invalid credentials"), "{message}");
+        }
+        other => panic!("expected Unauthorized, got {other:?}"),
+    }
+    assert_eq!(
+        always_401.calls_async().await,
+        1,
+        "no retry without a new token"
+    );
+    assert_eq!(refresh_refused.calls_async().await, 1);
+    assert_eq!(login_refused.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate() {
+    let double = Double::start().await;
+    double.customer_login("customer-token-1", "refresh-1").await;
+    let first = refresh_mock(
+        &double,
+        "customer-token-1",
+        "refresh-1",
+        "customer-token-2",
+        "refresh-2",
+    )
+    .await;
+    let second = refresh_mock(
+        &double,
+        "customer-token-2",
+        "refresh-2",
+        "customer-token-3",
+        "refresh-3",
+    )
+    .await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    customer.refresh().await.unwrap();
+    customer.refresh().await.unwrap();
+    assert_eq!(first.calls_async().await, 1);
+    assert_eq!(
+        second.calls_async().await,
+        1,
+        "the second refresh must send the rotated refresh token"
+    );
+}
+
+#[tokio::test]
+async fn without_a_refresh_endpoint_the_client_logs_in_again() {
+    let double = Double::start().await;
+    let login = double.customer_login("customer-token-1", "refresh-1").await;
+    let missing = double
+        .server
+        .mock_async(|when, then| {
+            when.method(PUT).path(SESSION_PATH);
+            then.status(405);
+        })
+        .await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    customer.refresh().await.unwrap();
+    customer.refresh().await.unwrap();
+    assert_eq!(
+        missing.calls_async().await,
+        1,
+        "once unsupported, refresh is not tried again"
+    );
+    assert_eq!(login.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn expiry_comes_from_the_jwt_when_expires_in_is_absent() {
+    let double = Double::start().await;
+    // A token whose `exp` is 10 minutes after the test clock's start, and an
+    // `expiresAt` 24 h later that must be ignored.
+    let exp = start_time().timestamp() + 600;
+    let payload = base64_url(&format!(r#"{{"sub":"{USER}","exp":{exp}}}"#));
+    let token = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig");
+    let body = json!({"code": 200, "data": {"token": token, "sessionId": SESSION, "expiresAt": "2026-11-23T10:00:00"}});
+    let login = double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(LOGIN_PATH);
+            then.status(200).json_body(body);
+        })
+        .await;
+    let wallets = double.wallets(&token).await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    customer.wallets().await.unwrap();
+    double.clock.advance(Duration::from_secs(570));
+    customer.wallets().await.unwrap();
+    assert_eq!(
+        login.calls_async().await,
+        2,
+        "renewed by login (no refresh token) before exp"
+    );
+    assert_eq!(wallets.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn logout_ends_the_server_session_and_wipes_local_secrets() {
+    let double = Double::start().await;
+    double.customer_login("customer-token-1", "refresh-1").await;
+    let logout = double
+        .server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(SESSION_PATH)
+                .header("authorization", "Bearer customer-token-1");
+            then.status(200).json_body(
+                json!({"success": true, "data": {"sessionId": SESSION, "status": "TERMINATED"}}),
+            );
+        })
+        .await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    let kept = customer.clone();
+    let ended = customer.logout().await.unwrap();
+    assert_eq!(ended.status.as_deref(), Some("TERMINATED"));
+    assert_eq!(logout.calls_async().await, 1);
+    // A clone of the logged-out session holds nothing and cannot log back in.
+    assert_eq!(kept.session_id(), None);
+    let err = kept.wallets().await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
+    assert!(err.to_string().contains("logged out"), "{err}");
+}
+
+#[tokio::test]
+async fn the_admin_session_opens_on_first_use_and_is_renewed_when_due() {
+    let double = Double::start().await;
+    let login = double.admin_login().await;
+    let hierarchy = double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_includes("/categorization/hierarchy/")
+                .header("authorization", "Bearer admin-token-1");
+            then.status(200)
+                .json_body(json!({"code": 200, "data": {"tenantId": TENANT}}));
+        })
+        .await;
+    let client = double.client();
+    client.categorization_hierarchy().await.unwrap();
+    client.clone().categorization_hierarchy().await.unwrap();
+    assert_eq!(login.calls_async().await, 1);
+    double.clock.advance(Duration::from_secs(3600));
+    client.categorization_hierarchy().await.unwrap();
+    assert_eq!(
+        login.calls_async().await,
+        2,
+        "admin sessions renew by logging in again"
+    );
+    assert_eq!(hierarchy.calls_async().await, 3);
+}
+
+fn base64_url(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
