@@ -14,8 +14,10 @@ use crate::normalize::walk::METHODS;
 
 /// The generated client and figures about it.
 pub struct Generated {
-    /// Formatted Rust source, without the file header.
+    /// Formatted Rust source of the client, without the file header.
     pub code: String,
+    /// Formatted Rust source of the typed httpmock helpers.
+    pub httpmock: String,
     /// Number of operations (client methods).
     pub operations: usize,
     /// Number of generated types.
@@ -66,18 +68,30 @@ pub fn parse(doc: &Value) -> Result<openapiv3::OpenAPI> {
     })
 }
 
-fn generate_once(spec: &openapiv3::OpenAPI) -> Result<Result<(String, usize)>, String> {
+/// The crate the httpmock helpers refer to for the generated types.
+const CLIENT_CRATE: &str = "finhub_api";
+
+/// Client code, httpmock helpers and type count.
+type Sources = (String, String, usize);
+
+fn format(tokens: proc_macro2::TokenStream) -> Result<String> {
+    let file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
+    Ok(prettyplease::unparse(&file))
+}
+
+fn generate_once(spec: &openapiv3::OpenAPI) -> Result<Result<Sources>, String> {
     let previous = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<(String, usize)> {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| -> Result<Sources> {
         let mut generator = Generator::new(&settings());
         let tokens = generator
             .generate_tokens(spec)
             .map_err(|e| anyhow!("progenitor: {e}"))?;
         let types = generator.get_type_space().iter_types().count();
-        let file: syn::File =
-            syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
-        Ok((prettyplease::unparse(&file), types))
+        let mocks = Generator::new(&settings())
+            .httpmock(spec, CLIENT_CRATE)
+            .map_err(|e| anyhow!("progenitor (httpmock): {e}"))?;
+        Ok((format(tokens)?, format(mocks)?, types))
     }));
     panic::set_hook(previous);
     outcome.map_err(|payload| {
@@ -116,9 +130,10 @@ pub fn generate(doc: &Value) -> Result<Generated> {
     let operations = spec.operations().count();
     match generate_once(&spec) {
         Ok(result) => {
-            let (code, types) = result?;
+            let (code, httpmock, types) = result?;
             Ok(Generated {
                 code,
+                httpmock,
                 operations,
                 types,
             })

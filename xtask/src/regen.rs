@@ -21,6 +21,8 @@ pub const OVERRIDES: &str = "openapi.overrides.yaml";
 pub const NORMALIZED: &str = "finhub-api/src/generated.openapi.yaml";
 /// The generated client.
 pub const GENERATED: &str = "finhub-api/src/generated.rs";
+/// The generated typed httpmock helpers.
+pub const HTTPMOCK: &str = "finhub-httpmock/src/generated.rs";
 
 /// The two outputs of a regeneration, in memory.
 pub struct Outputs {
@@ -28,6 +30,8 @@ pub struct Outputs {
     pub normalized: String,
     /// Content of [`GENERATED`].
     pub generated: String,
+    /// Content of [`HTTPMOCK`].
+    pub httpmock: String,
     /// Number of operations.
     pub operations: usize,
     /// Number of generated types.
@@ -95,15 +99,21 @@ pub fn build(root: &Path) -> Result<Outputs> {
             header("//", &spec_hash, &overrides_hash),
             generated.code
         ),
+        httpmock: format!(
+            "{}\n{}",
+            header("//", &spec_hash, &overrides_hash),
+            generated.httpmock
+        ),
         operations: generated.operations,
         types: generated.types,
     })
 }
 
-fn targets(root: &Path, outputs: &Outputs) -> [(PathBuf, String); 2] {
+fn targets(root: &Path, outputs: &Outputs) -> [(PathBuf, String); 3] {
     [
         (root.join(NORMALIZED), outputs.normalized.clone()),
         (root.join(GENERATED), outputs.generated.clone()),
+        (root.join(HTTPMOCK), outputs.httpmock.clone()),
     ]
 }
 

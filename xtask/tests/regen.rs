@@ -19,6 +19,7 @@ fn checkout() -> tempfile::TempDir {
         fs::copy(workspace().join(file), dir.path().join(file)).unwrap();
     }
     fs::create_dir_all(dir.path().join("finhub-api/src")).unwrap();
+    fs::create_dir_all(dir.path().join("finhub-httpmock/src")).unwrap();
     dir
 }
 
@@ -35,10 +36,11 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-fn outputs(root: &Path) -> (String, String) {
+fn outputs(root: &Path) -> (String, String, String) {
     (
         fs::read_to_string(root.join("finhub-api/src/generated.rs")).unwrap(),
         fs::read_to_string(root.join("finhub-api/src/generated.openapi.yaml")).unwrap(),
+        fs::read_to_string(root.join("finhub-httpmock/src/generated.rs")).unwrap(),
     )
 }
 
@@ -81,7 +83,11 @@ fn check_reports_an_edited_example_as_a_diff_in_both_files() {
         "{err}"
     );
     assert!(err.contains("+// openapi.yaml sha256:"), "{err}");
-    assert!(err.contains("2 generated file(s) differ"), "{err}");
+    assert!(
+        err.contains("--- finhub-httpmock/src/generated.rs (committed)"),
+        "{err}"
+    );
+    assert!(err.contains("3 generated file(s) differ"), "{err}");
 }
 
 #[test]
