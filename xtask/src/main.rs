@@ -1,6 +1,7 @@
 //! Workspace automation. `cargo xtask regen [--check]` regenerates the
 //! FinHub client from `openapi.yaml`; see the README.
 
+mod contract;
 mod generate;
 mod normalize;
 mod regen;
@@ -15,6 +16,7 @@ commands:
   regen            normalize openapi.yaml and regenerate finhub-api/src/generated.rs
   regen --check    regenerate in memory; fail with a diff if the committed files differ
   rules            list the normalization rules, in the order they run
+  contract         lint openapi.yaml (Spectral) and run the journey against Prism serving it
 
 options:
   --root DIR       work on the checkout at DIR instead of this workspace
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["regen"] => regen::run(&root, false),
         ["regen", "--check"] => regen::run(&root, true),
+        ["contract"] => contract::run_contract(&root),
         ["rules"] => {
             for rule in normalize::RULES {
                 println!("{:<20} {}", rule.name, rule.summary);
