@@ -8,4 +8,5 @@
 
 pub use finhub_api as api;
 
+pub mod builders;
 pub mod validation;
