@@ -5,10 +5,10 @@ mod validation_fixtures;
 
 use finhub_api::Sensitive;
 use finhub_api::types::{
-    AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest,
-    ApproveVerificationRequest, CreateAdminSessionRequest, CreateIndividualSessionRequest,
-    CreateVerificationRequest, CustomerVerificationRequest, IndividualRegistrationRequest,
-    RefreshSessionRequest, UploadVerificationDocumentRequest, VerificationData,
+    AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest, ApproveVerificationRequest,
+    CreateAdminSessionRequest, CreateIndividualSessionRequest, CreateVerificationRequest,
+    CustomerVerificationRequest, IndividualRegistrationRequest, RefreshSessionRequest,
+    UploadVerificationDocumentRequest, VerificationData,
 };
 use finhub_ext::validation::codes::*;
 use finhub_ext::validation::{Validate, parse_consent_type};
@@ -16,6 +16,11 @@ use validation_fixtures::{assert_violations, context, hierarchy, registration};
 
 type Req = IndividualRegistrationRequest;
 type Mutation = Box<dyn Fn(&mut Req)>;
+/// Expected `(path, rule)` pairs; empty for a valid case.
+type Expected = &'static [(&'static str, &'static str)];
+/// One table row: name, body (or mutation of the valid registration),
+/// expected violations.
+type Case<B> = (&'static str, B, Expected);
 
 const EMAIL_PATHS: [&str; 4] = [
     "email",
@@ -91,7 +96,7 @@ fn mutate(f: impl Fn(&mut Req) + 'static) -> Mutation {
     Box::new(f)
 }
 
-fn run_registration(cases: Vec<(&str, Mutation, &[(&str, &str)])>) {
+fn run_registration(cases: Vec<Case<Mutation>>) {
     for (name, mutation, expected) in cases {
         let mut request = registration();
         mutation(&mut request);
@@ -164,8 +169,16 @@ fn required_fields() {
 #[test]
 fn password_policy() {
     run_registration(vec![
-        ("eight characters, every class", password_everywhere("Abcdef1!"), &[]),
-        ("unicode letters count", password_everywhere("Ñandú123!"), &[]),
+        (
+            "eight characters, every class",
+            password_everywhere("Abcdef1!"),
+            &[],
+        ),
+        (
+            "unicode letters count",
+            password_everywhere("Ñandú123!"),
+            &[],
+        ),
         (
             "four characters",
             password_everywhere("Ab1!"),
@@ -257,9 +270,17 @@ fn email_syntax() {
     let everywhere: &'static [(&str, &str)] = Box::leak(everywhere.into_boxed_slice());
     run_registration(vec![
         ("plain", email_everywhere("a.b@example.co"), &[]),
-        ("plus and subdomain", email_everywhere("a+b@mail.example.lt"), &[]),
+        (
+            "plus and subdomain",
+            email_everywhere("a+b@mail.example.lt"),
+            &[],
+        ),
         ("no @", email_everywhere("marcus.example.com"), everywhere),
-        ("no dot in domain", email_everywhere("marcus@example"), everywhere),
+        (
+            "no dot in domain",
+            email_everywhere("marcus@example"),
+            everywhere,
+        ),
         ("space", email_everywhere("mar cus@example.com"), everywhere),
         ("two @", email_everywhere("a@b@example.com"), everywhere),
     ]);
@@ -275,8 +296,16 @@ fn phone_e164() {
         ("Lithuanian mobile", phone_everywhere("+37062767557"), &[]),
         ("fifteen digits", phone_everywhere("+123456789012345"), &[]),
         ("no plus", phone_everywhere("37060012345"), both),
-        ("leading zero country code", phone_everywhere("+0370600"), both),
-        ("sixteen digits", phone_everywhere("+1234567890123456"), both),
+        (
+            "leading zero country code",
+            phone_everywhere("+0370600"),
+            both,
+        ),
+        (
+            "sixteen digits",
+            phone_everywhere("+1234567890123456"),
+            both,
+        ),
         ("spaces", phone_everywhere("+370 600 12345"), both),
     ]);
 }
@@ -358,11 +387,19 @@ fn countries() {
             mutate(|r| person(r).addresses[0].country = Some("GB".into())),
             &[],
         ),
-        ("English name, as the docs' examples send", nationality_everywhere("Lithuania"), NAT),
+        (
+            "English name, as the docs' examples send",
+            nationality_everywhere("Lithuania"),
+            NAT,
+        ),
         ("alpha-3", nationality_everywhere("LTU"), NAT),
         ("lower case", nationality_everywhere("lt"), NAT),
         ("unassigned code", nationality_everywhere("XX"), UNKNOWN),
-        ("no such country", nationality_everywhere("Atlantis"), UNKNOWN),
+        (
+            "no such country",
+            nationality_everywhere("Atlantis"),
+            UNKNOWN,
+        ),
         (
             "address country by name",
             mutate(|r| person(r).addresses[0].country = Some("Lithuania".into())),
@@ -387,7 +424,11 @@ fn countries() {
 fn roles() {
     run_registration(vec![
         ("USER only", roles_everywhere(&["USER"]), &[]),
-        ("both, other order", roles_everywhere(&["USER", "ACCOUNT_OWNER"]), &[]),
+        (
+            "both, other order",
+            roles_everywhere(&["USER", "ACCOUNT_OWNER"]),
+            &[],
+        ),
         (
             "admin role",
             roles_everywhere(&["ADMIN"]),
@@ -449,7 +490,10 @@ fn duplicated_facts_agree() {
         (
             "person date of birth differs",
             mutate(|r| person(r).date_of_birth = Some("1991-05-15".into())),
-            &[("individualCustomer.person.dateOfBirth", CONSISTENCY_MISMATCH)],
+            &[(
+                "individualCustomer.person.dateOfBirth",
+                CONSISTENCY_MISMATCH,
+            )],
         ),
         (
             "person last name differs",
@@ -560,7 +604,10 @@ fn category_against_the_hierarchy() {
     );
     assert_violations(
         "value not allowed",
-        with(&high_risk(&[("riskLevel", "HIGH"), ("monitoring", "HOURLY")])),
+        with(&high_risk(&[
+            ("riskLevel", "HIGH"),
+            ("monitoring", "HOURLY"),
+        ])),
         &[(
             "individualCustomer.categorization.categoryFeatureRelations[0].parametrization[1].value",
             CATEGORY_VALUE_NOT_ALLOWED,
@@ -654,7 +701,7 @@ fn customer_login() -> CreateIndividualSessionRequest {
 #[test]
 fn customer_login_rules() {
     assert_eq!(customer_login().validate(), Ok(()));
-    let cases: Vec<(&str, CreateIndividualSessionRequest, &[(&str, &str)])> = vec![
+    let cases: Vec<Case<CreateIndividualSessionRequest>> = vec![
         (
             "no username",
             CreateIndividualSessionRequest {
@@ -678,7 +725,10 @@ fn customer_login_rules() {
                 tenant_secret: None,
                 ..customer_login()
             },
-            &[("tenantKey", REQUIRED_MISSING), ("tenantSecret", REQUIRED_MISSING)],
+            &[
+                ("tenantKey", REQUIRED_MISSING),
+                ("tenantSecret", REQUIRED_MISSING),
+            ],
         ),
     ];
     for (name, body, expected) in cases {
@@ -735,8 +785,16 @@ fn refresh_rules() {
         token("39915084-484f-46e5-bd8d-aaf7366787da-6r1k1hw6npq-cvK_9XDw").validate(),
         Ok(())
     );
-    assert_violations("empty", token("").validate(), &[("refreshToken", REQUIRED_MISSING)]);
-    assert_violations("blank", token(" \t").validate(), &[("refreshToken", REQUIRED_MISSING)]);
+    assert_violations(
+        "empty",
+        token("").validate(),
+        &[("refreshToken", REQUIRED_MISSING)],
+    );
+    assert_violations(
+        "blank",
+        token(" \t").validate(),
+        &[("refreshToken", REQUIRED_MISSING)],
+    );
 }
 
 #[test]
@@ -757,7 +815,7 @@ fn verification_rules() {
         .validate(),
         Ok(())
     );
-    let cases: Vec<(&str, CreateVerificationRequest, &[(&str, &str)])> = vec![
+    let cases: Vec<Case<CreateVerificationRequest>> = vec![
         (
             "no customer",
             CreateVerificationRequest {
@@ -873,7 +931,7 @@ fn document_rules() {
         .validate(),
         Ok(())
     );
-    let cases: Vec<(&str, UploadVerificationDocumentRequest, &[(&str, &str)])> = vec![
+    let cases: Vec<Case<UploadVerificationDocumentRequest>> = vec![
         (
             "driver's licence is not in the vocabulary",
             UploadVerificationDocumentRequest {
@@ -911,7 +969,11 @@ fn document_rules() {
             upload("not base64!!"),
             &[("fileContent", DOCUMENT_BASE64)],
         ),
-        ("bad padding", upload("QUJ"), &[("fileContent", DOCUMENT_BASE64)]),
+        (
+            "bad padding",
+            upload("QUJ"),
+            &[("fileContent", DOCUMENT_BASE64)],
+        ),
         (
             "line breaks",
             upload("JVBERi0x\nLjQKJeLjz9MKJSVFT0YK"),
@@ -931,7 +993,10 @@ fn document_rules() {
                 file_name: String::new(),
                 ..upload("")
             },
-            &[("fileName", REQUIRED_MISSING), ("fileContent", REQUIRED_MISSING)],
+            &[
+                ("fileName", REQUIRED_MISSING),
+                ("fileContent", REQUIRED_MISSING),
+            ],
         ),
     ];
     for (name, body, expected) in cases {
@@ -1016,10 +1081,16 @@ fn consent_rules() {
     assert_violations(
         "declined, no version",
         body(false, " ").validate(),
-        &[("accepted", CONSENT_NOT_ACCEPTED), ("version", REQUIRED_MISSING)],
+        &[
+            ("accepted", CONSENT_NOT_ACCEPTED),
+            ("version", REQUIRED_MISSING),
+        ],
     );
 
-    assert_eq!(parse_consent_type("terms"), Ok(AcceptConsentConsentType::Terms));
+    assert_eq!(
+        parse_consent_type("terms"),
+        Ok(AcceptConsentConsentType::Terms)
+    );
     assert_eq!(
         parse_consent_type("data-processing"),
         Ok(AcceptConsentConsentType::DataProcessing)
@@ -1068,7 +1139,10 @@ fn messages_never_contain_secrets() {
     r.matching_password = Sensitive::from("weakpassw0rD");
     user(&mut r).password = Some(Sensitive::from(OTHER));
     let err = r.validate_in(&context()).unwrap_err();
-    assert!(err.contains("password", PASSWORD_MISSING_UPPERCASE), "{err}");
+    assert!(
+        err.contains("password", PASSWORD_MISSING_UPPERCASE),
+        "{err}"
+    );
     assert!(err.contains("matchingPassword", PASSWORD_MISMATCH), "{err}");
     assert!(
         err.contains("individualCustomer.user.password", CONSISTENCY_MISMATCH),
@@ -1076,7 +1150,10 @@ fn messages_never_contain_secrets() {
     );
     for text in [format!("{err}"), format!("{err:?}")] {
         for secret in [WEAK, "weakpassw0rD", OTHER] {
-            assert!(!text.contains(secret), "the report shows a password: {text}");
+            assert!(
+                !text.contains(secret),
+                "the report shows a password: {text}"
+            );
         }
     }
 
@@ -1085,7 +1162,11 @@ fn messages_never_contain_secrets() {
         ..customer_login()
     };
     let text = format!("{:?} {}", login.validate(), login.validate().unwrap_err());
-    for secret in ["SecurePass123!", "a1B2c3D4e5F6g7H8i9J0kLmNopQr", "s3Cr3tKeyXyZpQwErTyUiOpAsDfGh"] {
+    for secret in [
+        "SecurePass123!",
+        "a1B2c3D4e5F6g7H8i9J0kLmNopQr",
+        "s3Cr3tKeyXyZpQwErTyUiOpAsDfGh",
+    ] {
         assert!(!text.contains(secret), "{text}");
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use finhub_api::Sensitive;
 use finhub_api::types::{
-    Address, CategorizationHierarchy, Categorization, Category, CategoryFeatureRelation, Contact,
+    Address, Categorization, CategorizationHierarchy, Category, CategoryFeatureRelation, Contact,
     CustomerCategoryRef, FeatureRef, IndividualCustomer, IndividualRegistrationRequest,
     Parametrization, Person, RegistrationUser,
 };

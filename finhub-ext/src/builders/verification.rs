@@ -92,10 +92,13 @@ impl VerificationBuilder {
             requested_by_user_id: self.requested_by_user_id.clone(),
             requested_by_tenant_id: self.requested_by_tenant_id.clone(),
             notes: self.notes.clone(),
-            additional_data: self.reason.as_ref().map(|reason| VerificationAdditionalData {
-                verification_reason: Some(reason.clone()),
-                ..Default::default()
-            }),
+            additional_data: self
+                .reason
+                .as_ref()
+                .map(|reason| VerificationAdditionalData {
+                    verification_reason: Some(reason.clone()),
+                    ..Default::default()
+                }),
         };
         body.validate().map(|()| body)
     }

@@ -4,10 +4,9 @@
 
 use finhub_api::Sensitive;
 use finhub_api::types::{
-    AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest,
-    ApproveVerificationRequest, CreateAdminSessionRequest, CreateIndividualSessionRequest,
-    CreateVerificationRequest, CustomerVerificationRequest, RefreshSessionRequest,
-    UploadVerificationDocumentRequest,
+    AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest, ApproveVerificationRequest,
+    CreateAdminSessionRequest, CreateIndividualSessionRequest, CreateVerificationRequest,
+    CustomerVerificationRequest, RefreshSessionRequest, UploadVerificationDocumentRequest,
 };
 
 use super::codes::*;

@@ -207,7 +207,11 @@ fn person(
         rules::country,
     );
     for (field, nested, top) in [
-        ("placeOfBirth", p.place_of_birth.as_deref(), &r.place_of_birth),
+        (
+            "placeOfBirth",
+            p.place_of_birth.as_deref(),
+            &r.place_of_birth,
+        ),
         ("pincode", p.pincode.as_deref(), &r.pincode),
     ] {
         let path = format!("{PERSON}.{field}");
@@ -258,7 +262,12 @@ fn user(out: &mut Violations, r: &IndividualRegistrationRequest, u: &Registratio
     if let Some(tenant) = present(u.tenant_id.as_deref()) {
         let ic_tenant = present(r.individual_customer.tenant_id.as_deref());
         if let Some(ic_tenant) = ic_tenant {
-            same(out, &tenant_path, "individualCustomer.tenantId", tenant == ic_tenant);
+            same(
+                out,
+                &tenant_path,
+                "individualCustomer.tenantId",
+                tenant == ic_tenant,
+            );
         } else if let Some(top) = present(r.tenant_id.as_deref()) {
             same(out, &tenant_path, "tenantId", tenant == top);
         }
@@ -274,10 +283,13 @@ fn user(out: &mut Violations, r: &IndividualRegistrationRequest, u: &Registratio
     }
     if let Some(password) = &u.password {
         let path = format!("{USER}.password");
-        if required(out, &path, Some(password.expose())).is_some()
-            && !r.password.is_empty()
-        {
-            same(out, &path, "password", password.expose() == r.password.expose());
+        if required(out, &path, Some(password.expose())).is_some() && !r.password.is_empty() {
+            same(
+                out,
+                &path,
+                "password",
+                password.expose() == r.password.expose(),
+            );
         }
     }
     let roles_path = format!("{USER}.roles");

@@ -243,7 +243,9 @@ impl Country {
         if code.len() != 2 {
             return None;
         }
-        celes::Country::from_alpha2(code).ok().map(Country::from_celes)
+        celes::Country::from_alpha2(code)
+            .ok()
+            .map(Country::from_celes)
     }
 
     /// The country `input` names: an alpha-2 or alpha-3 code (any letter
@@ -258,9 +260,11 @@ impl Country {
                 .or_else(|| by_name(trimmed)),
             _ => by_name(trimmed),
         };
-        found.map(Country::from_celes).ok_or_else(|| UnknownCountry {
-            input: input.to_string(),
-        })
+        found
+            .map(Country::from_celes)
+            .ok_or_else(|| UnknownCountry {
+                input: input.to_string(),
+            })
     }
 
     /// The ISO 3166-1 alpha-2 code, e.g. `LT`.
