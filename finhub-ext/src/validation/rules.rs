@@ -62,9 +62,7 @@ pub(crate) fn password(out: &mut Violations, path: &str, secret: &str) {
         out.push(
             path,
             PASSWORD_TOO_SHORT,
-            format!(
-                "the password must have at least {MIN_PASSWORD_CHARS} characters; it has {chars}"
-            ),
+            format!("the password must have at least {MIN_PASSWORD_CHARS} characters"),
         );
     }
     if !secret.chars().any(char::is_uppercase) {
