@@ -18,6 +18,7 @@ use crate::operation::{Operation, SessionRole};
 use crate::pipeline::{self, CallContext, CallRecord, Pipeline};
 use crate::retry::retry_after;
 use crate::session::{Login, Owner, Session, Token};
+use crate::validation::{Validate, ValidationContext};
 
 type ApiError = finhub_api::Error<types::ErrorEnvelope>;
 
@@ -310,6 +311,7 @@ impl FinhubClient {
         &self,
         request: &types::IndividualRegistrationRequest,
     ) -> Result<types::CustomerRegistrationResponse, Error> {
+        self.core.check("register_individual_customer", request)?;
         call_api!(
             &self.core,
             self.admin_attempt("register_individual_customer").await?,
@@ -379,6 +381,7 @@ impl FinhubClient {
         verification_id: &str,
         request: &types::ApproveVerificationRequest,
     ) -> Result<types::VerificationApproval, Error> {
+        self.core.check("approve_verification", request)?;
         call_api!(
             &self.core,
             self.admin_attempt("approve_verification").await?,
@@ -404,6 +407,7 @@ impl FinhubClient {
         customer_id: &str,
         request: &types::ActivationRequest,
     ) -> Result<types::ActivationResult, Error> {
+        self.core.check("activate_customer", request)?;
         call_api!(
             &self.core,
             self.admin_attempt("activate_customer").await?,
@@ -488,6 +492,9 @@ impl CustomerClient {
         request: &types::CustomerVerificationRequest,
     ) -> Result<types::Verification, Error> {
         let customer = self.customer_id().to_string();
+        self.client
+            .core
+            .check("submit_customer_verification", request)?;
         call_api!(
             &self.client.core,
             self.attempt("submit_customer_verification").await?,
@@ -514,6 +521,7 @@ impl CustomerClient {
         &self,
         request: &types::CreateVerificationRequest,
     ) -> Result<types::Verification, Error> {
+        self.client.core.check("create_verification", request)?;
         call_api!(
             &self.client.core,
             self.attempt("create_verification").await?,
@@ -553,6 +561,9 @@ impl CustomerClient {
         verification_id: &str,
         request: &types::UploadVerificationDocumentRequest,
     ) -> Result<types::VerificationDocument, Error> {
+        self.client
+            .core
+            .check("upload_verification_document", request)?;
         call_api!(
             &self.client.core,
             self.attempt("upload_verification_document").await?,
@@ -586,6 +597,7 @@ impl CustomerClient {
         request: &types::AcceptConsentRequest,
     ) -> Result<types::Consent, Error> {
         let customer = self.customer_id().to_string();
+        self.client.core.check("accept_consent", request)?;
         call_api!(
             &self.client.core,
             self.attempt("accept_consent").await?,
@@ -687,6 +699,22 @@ impl Attempt<'_> {
             token: self.token.clone(),
             ..CallContext::default()
         })
+    }
+}
+
+impl Core {
+    /// Stage 0: FinHub's documented rules, checked before anything is sent.
+    pub(crate) fn check<T: Validate>(
+        &self,
+        operation: &'static str,
+        body: &T,
+    ) -> Result<(), Error> {
+        let context = ValidationContext::on(self.clock.now().date_naive());
+        body.validate_in(&context)
+            .map_err(|violations| Error::Validation {
+                operation,
+                violations,
+            })
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub use finhub_api as api;
 
+pub mod builders;
 mod client;
 pub mod clock;
 pub mod config;

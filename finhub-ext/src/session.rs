@@ -233,6 +233,7 @@ impl Session {
                     tenant_secret: Some(Sensitive::new(tenant.secret.expose_secret())),
                     ..Default::default()
                 };
+                core.check("create_admin_session", &body)?;
                 call_api!(
                     core,
                     core.begin_unauthenticated("create_admin_session")?,
@@ -250,6 +251,7 @@ impl Session {
                     tenant_secret: Some(Sensitive::new(tenant.secret.expose_secret())),
                     ..Default::default()
                 };
+                core.check("create_customer_session", &body)?;
                 call_api!(
                     core,
                     core.begin_unauthenticated("create_customer_session")?,
@@ -288,6 +290,7 @@ async fn refresh_session_now(
     let body = types::RefreshSessionRequest {
         refresh_token: Sensitive::new(refresh.expose_secret()),
     };
+    core.check("refresh_customer_session", &body)?;
     call_api!(
         core,
         core.begin_with_token("refresh_customer_session", token.clone())?,

@@ -286,3 +286,62 @@ fn the_builder_names_every_missing_setting_and_rejects_plain_http() {
         .unwrap_err();
     assert!(err.to_string().contains("device_id"), "{err}");
 }
+
+#[tokio::test]
+async fn an_invalid_request_is_refused_before_any_network_call() {
+    let double = Double::start().await;
+    let login = double.customer_login("t", "r").await;
+    let any = double
+        .server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let client = double.client();
+    let mut request = registration();
+    request.email = "not-an-email".into();
+    request.matching_password = "Different-password-9!".into();
+    let err = client.register_customer(&request).await.unwrap_err();
+    match &err {
+        Error::Validation {
+            operation,
+            violations,
+        } => {
+            assert_eq!(*operation, "register_individual_customer");
+            let rules: Vec<_> = violations
+                .iter()
+                .map(|v| (v.path.as_str(), v.rule))
+                .collect();
+            assert!(rules.contains(&("email", "email.syntax")), "{rules:?}");
+            assert!(
+                rules.contains(&("matchingPassword", "password.mismatch")),
+                "{rules:?}"
+            );
+        }
+        other => panic!("expected Validation, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("Different-password-9!"));
+    let consent = serde_json::from_value(json!({"accepted": false, "version": ""})).unwrap();
+    let customer = double.login_customer(&client).await;
+    assert_eq!(login.calls_async().await, 1);
+    let before = any.calls_async().await;
+    let err = customer
+        .accept_consent(
+            finhub_ext::api::types::AcceptConsentConsentType::Terms,
+            &consent,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Validation {
+                operation: "accept_consent",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(any.calls_async().await, before);
+    assert_eq!(before, 0, "the invalid registration reached the server");
+}

@@ -151,10 +151,10 @@ async fn every_operation_sends_the_context_headers_and_the_right_token() {
         .start_verification(&Default::default())
         .await
         .unwrap();
-    customer
-        .create_verification(&Default::default())
-        .await
+    let verification = finhub_ext::builders::VerificationBuilder::new(CUSTOMER)
+        .build()
         .unwrap();
+    customer.create_verification(&verification).await.unwrap();
     customer.verification("ver-1").await.unwrap();
     customer
         .upload_document("ver-1", &document())

@@ -95,7 +95,11 @@ async fn customer_side_variants_parse() {
         .unwrap();
     assert_eq!(privacy, Default::default());
     let verification = customer
-        .create_verification(&Default::default())
+        .create_verification(
+            &finhub_ext::builders::VerificationBuilder::new(CUSTOMER)
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(

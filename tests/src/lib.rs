@@ -114,3 +114,30 @@ fn is_empty(value: &Value) -> bool {
         _ => false,
     }
 }
+
+/// A draft 2020-12 validator for `#/components/schemas/<name>` of the
+/// vendored spec (its 3.1 form), resolving internal references and checking
+/// formats.
+pub fn schema_validator(spec: &Value, name: &str) -> jsonschema::Validator {
+    assert!(
+        spec["components"]["schemas"].get(name).is_some(),
+        "no schema {name} in openapi.yaml"
+    );
+    let root = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": spec["components"],
+    });
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schema {name}: {e}"))
+}
+
+/// Every way `instance` breaks schema `name`.
+pub fn schema_violations(spec: &Value, name: &str, instance: &Value) -> Vec<String> {
+    schema_validator(spec, name)
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}

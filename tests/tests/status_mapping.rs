@@ -68,11 +68,19 @@ fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
 
 /// Calls operation `id` through its typed method.
 async fn call(id: &str, client: &FinhubClient, customer: &CustomerClient) -> Result<(), Error> {
-    let registration = body::<types::IndividualRegistrationRequest>(json!({
-        "firstName": "M", "lastName": "J", "email": "m@example.test", "phone": "+37060012345",
-        "password": "SecurePass123!", "matchingPassword": "SecurePass123!", "dateOfBirth": "1990-05-15",
-        "gender": "MALE", "nationality": "LT", "placeOfBirth": "Vilnius", "pincode": "1",
-        "roleIds": ["USER"], "customerCategory": {"id": "c"}, "individualCustomer": {}}));
+    let registration = finhub_ext::builders::RegistrationBuilder::new()
+        .name("Marcus", "Jensen")
+        .email("m@example.test")
+        .phone("+37060012345")
+        .password("SecurePass123!")
+        .date_of_birth("1990-05-15")
+        .gender(finhub_ext::builders::Gender::Male)
+        .nationality("LT")
+        .place_of_birth("Vilnius")
+        .pincode("12345")
+        .category("fs-cat-b2c-low-001", "Individual Standard")
+        .build()
+        .unwrap();
     let document = body::<types::UploadVerificationDocumentRequest>(json!({
         "documentType": "PASSPORT", "mimeType": "application/pdf", "fileName": "p.pdf", "fileContent": "JVBE"}));
     let approval = body::<types::ApproveVerificationRequest>(json!({"verificationId": "v-1"}));
@@ -98,7 +106,11 @@ async fn call(id: &str, client: &FinhubClient, customer: &CustomerClient) -> Res
             .await
             .map(drop),
         "create_verification" => customer
-            .create_verification(&Default::default())
+            .create_verification(
+                &finhub_ext::builders::VerificationBuilder::new(CUSTOMER)
+                    .build()
+                    .unwrap(),
+            )
             .await
             .map(drop),
         "get_verification" => customer.verification("v-1").await.map(drop),

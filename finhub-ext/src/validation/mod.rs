@@ -1,10 +1,87 @@
 //! FinHub's documented request rules, checked before anything is sent.
 //!
-//! Every violation is reported at once, each with the JSON path of the field
-//! (`individualCustomer.person.email`), a stable rule code and a plain
-//! message. Messages never contain the rejected value of a secret field.
+//! FinHub documents rules that its server only enforces after a round trip
+//! (and then reports one at a time). This module checks them in the process:
+//! every violation is reported at once, each with the JSON path of the field
+//! (`individualCustomer.person.email`, arrays as
+//! `individualCustomer.person.addresses[0].country`, path parameters as
+//! `path.<name>`), a stable rule code and a plain message.
+//!
+//! Messages never contain the value of a secret (password, tenant key or
+//! secret, tokens). They quote a rejected value only for vocabulary fields
+//! (gender, country, role, document type, MIME type…), never personal data
+//! such as an email address, a phone number or a date of birth.
+//!
+//! The rules run on the generated request types of [`finhub_api::types`]
+//! through [`Validate`] (`request.validate()`), so a body read from a JSON
+//! file is checked exactly like one made by the [builders](crate::builders).
+//! The builders additionally normalize what they can (country names to
+//! ISO codes, one fact written to every place FinHub duplicates it).
+//!
+//! # Rules
+//!
+//! Sources are sections of the FinHub API facts
+//! (`shared/reference/finhub-api-facts.md`); the codes are also constants in
+//! [`codes`].
+//!
+//! | code | rule | applies to | source |
+//! |---|---|---|---|
+//! | `required.missing` | a required field is absent, empty or blank | every body: registration top-level fields, `individualCustomer.person` / `.user` and the person's `firstName`, `lastName`, `email`, `dateOfBirth`, `gender`, `nationality`; login `username`, `password`, `tenantKey`, `tenantSecret`; verification `customerId`, `type`; document `documentType`, `mimeType`, `fileName`, `fileContent`; approval `verificationId`; consent `version`; activation `userId`, `code`; refresh `refreshToken` | §2.2 (required list, "individualCustomer is required", "firstName is required in person object"), §2.3, §1.10, §2.7, §2.9, §2.11, §2.12, §2.14 |
+//! | `password.too_short` | password shorter than 8 characters | `password` | §1.8 |
+//! | `password.missing_uppercase` | no upper-case letter | `password` | §1.8 |
+//! | `password.missing_lowercase` | no lower-case letter | `password` | §1.8 |
+//! | `password.missing_digit` | no digit | `password` | §1.8 |
+//! | `password.missing_special` | no special character (neither letter, digit nor white space) | `password` | §1.8 |
+//! | `password.mismatch` | `matchingPassword` differs from `password` | `matchingPassword` | §1.8, §2.2 (400 "Password and matching password do not match") |
+//! | `email.syntax` | not matching the docs' regex `^[^\s@]+@[^\s@]+\.[^\s@]+$` | every email field, EMAIL contacts | §1.8 |
+//! | `phone.e164` | not E.164 (`^\+[1-9][0-9]{1,14}$`) | `phone`, PHONE contacts | §1.8 |
+//! | `date.format` | not `YYYY-MM-DD` | dates of birth, document issue/expiry dates | §1.7 |
+//! | `date.invalid` | `YYYY-MM-DD` but no such calendar day (`1990-02-30`) | same | §1.7 |
+//! | `date.future` | a date of birth (or document issue date) after today | same | §1.7, §1.8 (inferred: nobody is born in the future) |
+//! | `gender.unknown` | not `MALE`, `FEMALE` or `OTHER` | `gender`, `person.gender` | §1.8 |
+//! | `country.not_alpha2` | a known country, but not written as its upper-case ISO 3166-1 alpha-2 code (`Lithuania`, `LTU`, `lt`); the message names the code | `nationality`, address `country`, `issuingCountry` | §1.8, §4 I-11 |
+//! | `country.unknown` | not an ISO 3166-1 country at all | same | §1.8 |
+//! | `role.unknown` | role id other than `ACCOUNT_OWNER`, `USER` | `roleIds[i]`, `user.roles[i]` | §1.8 |
+//! | `contact.type_unknown` | contact type other than `EMAIL`, `PHONE` | `person.contacts[i].type` | §1.8 |
+//! | `consistency.mismatch` | a fact FinHub duplicates differs between its places (email, names, date of birth, gender, nationality, place of birth, pincode, tenant id, roles, user password, category id; a document's `fileSize` and its content) | nested duplicates, `fileSize` | §2.2 (field table: "duplicated in individualCustomer.person"), §2.9 |
+//! | `user.initial_state` | the new user is not `status: PENDING_ACTIVATION` / `isActive: false` | `individualCustomer.user` | §2.2, §3.3 |
+//! | `category.unknown` | category id not in the supplied categorization hierarchy | `customerCategory.id` | §2.1 (usage rule) |
+//! | `category.feature_unknown` | feature code not offered by the hierarchy | `individualCustomer.categorization.categoryFeatureRelations[i].feature.code` | §2.1 |
+//! | `category.mandatory_key` | a feature's mandatory parametrization key is missing | `…categoryFeatureRelations[i].parametrization` | §2.1 (`mandatoryKeys`), §2.2 (400 `missingKeys`) |
+//! | `category.value_not_allowed` | a parametrization value outside the feature's `allowedValues` | `…parametrization[j].value` | §2.1 (`allowedValues`), §2.2 (400 `invalidValues`) |
+//! | `consent.type_unknown` | consent type other than `terms`, `privacy`, `data-processing` | `path.consentType` | §2.12 |
+//! | `consent.not_accepted` | `accepted` is not `true` | `accepted` | §2.12 |
+//! | `document.type_unknown` | document type outside the documented vocabulary ([`DocumentType`]) | `documentType` | §2.8, §2.9, §2.10 |
+//! | `document.mime` | MIME type other than `application/pdf`, `image/jpeg`, `image/png` | `mimeType` | §2.8 |
+//! | `document.base64` | `fileContent` is not well-formed (padded, standard-alphabet) base64 | `fileContent` | §2.9 |
+//! | `document.too_large` | decoded content larger than 10 MB (10 × 1024 × 1024 bytes) | `fileContent` | §2.8, §2.10 |
+//! | `verification.type_unknown` | verification type outside [`VerificationType`] | `type`, approval `verificationType` | §2.7 |
+//! | `verification.level_unknown` | requested level outside [`VerificationLevel`] | `requestedLevel` | §2.7, §3.4 |
+//!
+//! Checks that need more than the body take a [`ValidationContext`]: the
+//! date "today" (injectable, so tests are deterministic) and, optionally, the
+//! tenant's [`CategorizationHierarchy`] for the `category.*` rules
+//! ([`validate_with`]).
+
+#![warn(missing_docs)]
 
 use std::fmt;
+
+use chrono::{NaiveDate, Utc};
+use finhub_api::types::{CategorizationHierarchy, IndividualRegistrationRequest};
+
+pub mod codes;
+mod journey;
+mod registration;
+pub(crate) mod rules;
+pub mod vocabulary;
+
+pub use journey::parse_consent_type;
+pub use rules::{MAX_DOCUMENT_BYTES, MIN_PASSWORD_CHARS};
+pub use vocabulary::{
+    AddressKind, ConsentKind, Country, DocumentMime, DocumentType, Gender, Role, UnknownCountry,
+    VerificationLevel, VerificationType,
+};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +93,12 @@ pub struct Violation {
     pub rule: &'static str,
     /// What is wrong and what is expected, in plain words.
     pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]: {}", self.path, self.rule, self.message)
+    }
 }
 
 /// Every violation found in one request; never empty when returned as an
@@ -62,6 +145,71 @@ impl Violations {
     pub fn into_result(self) -> Result<(), Violations> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+
+    /// Whether the rule `rule` is broken at `path`; handy when a caller
+    /// maps violations to form fields.
+    pub fn contains(&self, path: &str, rule: &str) -> bool {
+        self.0.iter().any(|v| v.path == path && v.rule == rule)
+    }
+
+    /// The violations reported for the field at `path`.
+    pub fn at<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Violation> + 'a {
+        self.0.iter().filter(move |v| v.path == path)
+    }
+
+    /// Appends every violation of `other`, keeping the order.
+    pub fn extend(&mut self, other: Violations) {
+        self.0.extend(other.0);
+    }
+
+    /// The violations as a vector.
+    pub fn into_vec(self) -> Vec<Violation> {
+        self.0
+    }
+
+    /// Rewrites each path with `canonical` (a path it returns `None` for is
+    /// kept), then drops repeats of the same path and rule. The builders use
+    /// it so that a fact written to several places is reported once, at the
+    /// place it was given.
+    pub(crate) fn canonicalize(&mut self, canonical: impl Fn(&str) -> Option<String>) {
+        let mut seen: Vec<(String, &'static str)> = Vec::new();
+        let mut kept = Vec::with_capacity(self.0.len());
+        for mut v in self.0.drain(..) {
+            if let Some(path) = canonical(&v.path) {
+                v.path = path;
+            }
+            let key = (v.path.clone(), v.rule);
+            if !seen.contains(&key) {
+                seen.push(key);
+                kept.push(v);
+            }
+        }
+        self.0 = kept;
+    }
+}
+
+impl From<Violation> for Violations {
+    fn from(violation: Violation) -> Self {
+        Violations(vec![violation])
+    }
+}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Violations {
+    type Item = &'a Violation;
+    type IntoIter = std::slice::Iter<'a, Violation>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 impl fmt::Display for Violations {
@@ -76,8 +224,84 @@ impl fmt::Display for Violations {
 
 impl std::error::Error for Violations {}
 
+/// What the rules are checked against besides the body itself: the date
+/// "today" (dates of birth must not be after it) and, optionally, the
+/// tenant's categorization hierarchy (for the `category.*` rules).
+///
+/// [`Validate::validate`] uses [`ValidationContext::new`]: the current UTC
+/// date and no hierarchy. Tests inject a fixed date with
+/// [`ValidationContext::on`].
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationContext<'h> {
+    today: NaiveDate,
+    hierarchy: Option<&'h CategorizationHierarchy>,
+}
+
+impl ValidationContext<'static> {
+    /// Today's UTC date from the system clock, no hierarchy.
+    pub fn new() -> Self {
+        Self::on(Utc::now().date_naive())
+    }
+
+    /// A fixed date as "today", no hierarchy: deterministic checks.
+    pub fn on(today: NaiveDate) -> Self {
+        ValidationContext {
+            today,
+            hierarchy: None,
+        }
+    }
+}
+
+impl Default for ValidationContext<'static> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'h> ValidationContext<'h> {
+    /// Also checks the registration's category and feature parametrization
+    /// against `hierarchy` (the tenant's categorization response).
+    pub fn with_hierarchy<'n>(
+        self,
+        hierarchy: &'n CategorizationHierarchy,
+    ) -> ValidationContext<'n> {
+        ValidationContext {
+            today: self.today,
+            hierarchy: Some(hierarchy),
+        }
+    }
+
+    /// The date that counts as today.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// The categorization hierarchy, when one was supplied.
+    pub fn hierarchy(&self) -> Option<&'h CategorizationHierarchy> {
+        self.hierarchy
+    }
+}
+
 /// A request body that FinHub's documented rules apply to.
 pub trait Validate {
     /// Checks every documented rule; returns all violations at once.
     fn validate(&self) -> Result<(), Violations>;
+
+    /// Checks every documented rule in `context` (a fixed "today", a
+    /// categorization hierarchy). Bodies whose rules need no context ignore
+    /// it.
+    fn validate_in(&self, context: &ValidationContext<'_>) -> Result<(), Violations> {
+        let _ = context;
+        self.validate()
+    }
+}
+
+/// Checks a registration body, including its category and feature
+/// parametrization against the tenant's categorization `hierarchy`
+/// (mandatory keys and allowed values, facts §2.1), with today's date.
+pub fn validate_with(
+    request: &IndividualRegistrationRequest,
+    hierarchy: &CategorizationHierarchy,
+) -> Result<(), Violations> {
+    request.validate_in(&ValidationContext::new().with_hierarchy(hierarchy))
 }

@@ -134,18 +134,29 @@ impl Double {
     }
 }
 
-/// A registration body (the documented example, trimmed).
+/// A registration body, built from one set of facts.
 pub fn registration() -> finhub_ext::api::types::IndividualRegistrationRequest {
-    serde_json::from_value(json!({
-        "firstName": "Marcus", "lastName": "Jensen", "email": "marcus@example.test",
-        "phone": "+37060012345", "password": "canary-registration-password-1!A",
-        "matchingPassword": "canary-registration-password-1!A", "dateOfBirth": "1990-05-15",
-        "gender": "MALE", "nationality": "LT", "placeOfBirth": "Vilnius", "pincode": "12345",
-        "roleIds": ["ACCOUNT_OWNER", "USER"],
-        "customerCategory": {"id": "fs-cat-b2c-low-001", "name": "Individual Standard"},
-        "individualCustomer": {"tenantId": TENANT, "customerName": "Marcus Jensen"}
-    }))
-    .unwrap()
+    use finhub_ext::builders::{Gender, PostalAddress, RegistrationBuilder};
+    RegistrationBuilder::new()
+        .tenant_id(TENANT)
+        .name("Marcus", "Jensen")
+        .email("marcus@example.test")
+        .phone("+37060012345")
+        .password("Canary-registration-password-1!")
+        .date_of_birth("1990-05-15")
+        .gender(Gender::Male)
+        .nationality("Lithuania")
+        .place_of_birth("Vilnius")
+        .pincode("12345")
+        .address(PostalAddress::home(
+            "123 Medium Risk Street",
+            "Compliance City",
+            "12345",
+            "LT",
+        ))
+        .category("fs-cat-b2c-low-001", "Individual Standard")
+        .build()
+        .unwrap()
 }
 
 /// A document upload body.

@@ -1,0 +1,110 @@
+//! Login bodies: [`CustomerSessionBuilder`] and [`AdminSessionBuilder`].
+
+use finhub_api::Sensitive;
+use finhub_api::types::{CreateAdminSessionRequest, CreateIndividualSessionRequest};
+
+use crate::validation::{Validate, Violations};
+
+/// Builds a validated customer login body, [`CreateIndividualSessionRequest`]
+/// (facts §2.3): username, password, and the tenant's API key and secret.
+/// `Debug` never shows the secrets.
+#[derive(Debug, Clone)]
+pub struct CustomerSessionBuilder {
+    username: String,
+    password: Sensitive,
+    tenant_key: Option<Sensitive>,
+    tenant_secret: Option<Sensitive>,
+    tenant_id: Option<String>,
+}
+
+impl CustomerSessionBuilder {
+    /// A login of `username` (the customer's email) with `password`.
+    pub fn new(username: impl Into<String>, password: impl Into<Sensitive>) -> Self {
+        CustomerSessionBuilder {
+            username: username.into(),
+            password: password.into(),
+            tenant_key: None,
+            tenant_secret: None,
+            tenant_id: None,
+        }
+    }
+
+    /// The tenant's API key and secret (Admin Portal, API Settings).
+    pub fn tenant_credentials(
+        mut self,
+        key: impl Into<Sensitive>,
+        secret: impl Into<Sensitive>,
+    ) -> Self {
+        self.tenant_key = Some(key.into());
+        self.tenant_secret = Some(secret.into());
+        self
+    }
+
+    /// The tenant the session is for (optional session context).
+    pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// The login body, or every violation (a missing username, password,
+    /// tenant key or secret).
+    pub fn build(&self) -> Result<CreateIndividualSessionRequest, Violations> {
+        let body = CreateIndividualSessionRequest {
+            username: Some(self.username.clone()),
+            password: Some(self.password.clone()),
+            tenant_key: self.tenant_key.clone(),
+            tenant_secret: self.tenant_secret.clone(),
+            tenant_id: self.tenant_id.clone(),
+            credential_type: None,
+            value: None,
+        };
+        body.validate().map(|()| body)
+    }
+}
+
+/// Builds a validated admin login body, [`CreateAdminSessionRequest`]
+/// (facts §1.10): username, password, and the tenant's API key and secret.
+/// `Debug` never shows the secrets.
+#[derive(Debug, Clone)]
+pub struct AdminSessionBuilder {
+    username: String,
+    password: Sensitive,
+    tenant_key: Option<Sensitive>,
+    tenant_secret: Option<Sensitive>,
+}
+
+impl AdminSessionBuilder {
+    /// A login of the admin `username` with `password`.
+    pub fn new(username: impl Into<String>, password: impl Into<Sensitive>) -> Self {
+        AdminSessionBuilder {
+            username: username.into(),
+            password: password.into(),
+            tenant_key: None,
+            tenant_secret: None,
+        }
+    }
+
+    /// The tenant's API key and secret (Admin Portal, API Settings).
+    pub fn tenant_credentials(
+        mut self,
+        key: impl Into<Sensitive>,
+        secret: impl Into<Sensitive>,
+    ) -> Self {
+        self.tenant_key = Some(key.into());
+        self.tenant_secret = Some(secret.into());
+        self
+    }
+
+    /// The login body, or every violation (a missing username, password,
+    /// tenant key or secret).
+    pub fn build(&self) -> Result<CreateAdminSessionRequest, Violations> {
+        let body = CreateAdminSessionRequest {
+            username: Some(self.username.clone()),
+            password: Some(self.password.clone()),
+            tenant_key: self.tenant_key.clone(),
+            tenant_secret: self.tenant_secret.clone(),
+            ..Default::default()
+        };
+        body.validate().map(|()| body)
+    }
+}

@@ -1,0 +1,454 @@
+//! The registration body's rules (facts §1.7, §1.8, §2.1, §2.2, §3.3).
+
+use finhub_api::types::{
+    CategorizationHierarchy, Category, Feature, IndividualRegistrationRequest, Person,
+    RegistrationUser,
+};
+
+use super::codes::*;
+use super::rules::{self, blank, required, same};
+use super::{Validate, ValidationContext, Violations};
+
+const IC: &str = "individualCustomer";
+const PERSON: &str = "individualCustomer.person";
+const USER: &str = "individualCustomer.user";
+const CATEGORIZATION: &str = "individualCustomer.categorization";
+
+/// The status a newly registered user has (facts §3.3).
+const INITIAL_USER_STATUS: &str = "PENDING_ACTIVATION";
+
+impl Validate for IndividualRegistrationRequest {
+    /// Every documented registration rule, with today's UTC date and no
+    /// categorization hierarchy.
+    fn validate(&self) -> Result<(), Violations> {
+        self.validate_in(&ValidationContext::new())
+    }
+
+    /// Every documented registration rule in `context`; with a hierarchy,
+    /// also the category rules of facts §2.1.
+    fn validate_in(&self, context: &ValidationContext<'_>) -> Result<(), Violations> {
+        let mut out = Violations::new();
+        registration(&mut out, self, context);
+        out.into_result()
+    }
+}
+
+/// Non-blank value of an optional field.
+fn present(value: Option<&str>) -> Option<&str> {
+    value.filter(|s| !s.trim().is_empty())
+}
+
+/// An optional field that, when sent, must not be blank.
+fn not_blank_if_sent(out: &mut Violations, path: &str, value: Option<&str>) {
+    if value.is_some_and(|s| s.trim().is_empty()) {
+        out.push(
+            path,
+            REQUIRED_MISSING,
+            format!("`{path}` is empty; omit it or give a value"),
+        );
+    }
+}
+
+fn registration(
+    out: &mut Violations,
+    r: &IndividualRegistrationRequest,
+    context: &ValidationContext<'_>,
+) {
+    // Top level (facts §2.2 field table, §1.8 formats).
+    required(out, "firstName", Some(&r.first_name));
+    required(out, "lastName", Some(&r.last_name));
+    if let Some(email) = required(out, "email", Some(&r.email)) {
+        rules::email(out, "email", email);
+    }
+    if let Some(phone) = required(out, "phone", Some(&r.phone)) {
+        rules::phone(out, "phone", phone);
+    }
+    if required(out, "password", Some(r.password.expose())).is_some() {
+        rules::password(out, "password", r.password.expose());
+    }
+    if required(out, "matchingPassword", Some(r.matching_password.expose())).is_some()
+        && r.matching_password.expose() != r.password.expose()
+    {
+        out.push(
+            "matchingPassword",
+            PASSWORD_MISMATCH,
+            "`matchingPassword` must equal `password` exactly",
+        );
+    }
+    if let Some(dob) = required(out, "dateOfBirth", Some(&r.date_of_birth)) {
+        rules::past_date(out, "dateOfBirth", dob, context);
+    }
+    if let Some(gender) = required(out, "gender", Some(&r.gender)) {
+        rules::gender(out, "gender", gender);
+    }
+    if let Some(nationality) = required(out, "nationality", Some(&r.nationality)) {
+        rules::country(out, "nationality", nationality);
+    }
+    required(out, "placeOfBirth", Some(&r.place_of_birth));
+    required(out, "pincode", Some(&r.pincode));
+    if r.role_ids.is_empty() {
+        out.push(
+            "roleIds",
+            REQUIRED_MISSING,
+            "`roleIds` needs at least one role id (e.g. ACCOUNT_OWNER, USER)",
+        );
+    }
+    rules::roles(out, "roleIds", &r.role_ids);
+    required(
+        out,
+        "customerCategory.id",
+        r.customer_category.id.as_deref(),
+    );
+    not_blank_if_sent(out, "tenantId", r.tenant_id.as_deref());
+
+    // individualCustomer (facts §2.2: "individualCustomer is required", and
+    // every fact duplicated from the top level must agree with it).
+    let ic = &r.individual_customer;
+    let ic_tenant = format!("{IC}.tenantId");
+    not_blank_if_sent(out, &ic_tenant, ic.tenant_id.as_deref());
+    if let (Some(top), Some(nested)) = (
+        present(r.tenant_id.as_deref()),
+        present(ic.tenant_id.as_deref()),
+    ) {
+        same(out, &ic_tenant, "tenantId", top == nested);
+    }
+    not_blank_if_sent(
+        out,
+        &format!("{IC}.customerName"),
+        ic.customer_name.as_deref(),
+    );
+    match &ic.person {
+        Some(person) => self::person(out, r, person, context),
+        None => out.push(
+            PERSON,
+            REQUIRED_MISSING,
+            "`individualCustomer.person` is required (firstName, lastName, email, dateOfBirth, gender, nationality)",
+        ),
+    }
+    match &ic.user {
+        Some(user) => self::user(out, r, user),
+        None => out.push(
+            USER,
+            REQUIRED_MISSING,
+            "`individualCustomer.user` is required (the customer's login)",
+        ),
+    }
+    if let Some(categorization) = &ic.categorization
+        && let (Some(top), Some(nested)) = (
+            present(r.customer_category.id.as_deref()),
+            present(categorization.id.as_deref()),
+        )
+    {
+        same(
+            out,
+            &format!("{CATEGORIZATION}.id"),
+            "customerCategory.id",
+            top == nested,
+        );
+    }
+    if let Some(hierarchy) = context.hierarchy() {
+        category(out, r, hierarchy);
+    }
+}
+
+/// A person field that the top level duplicates: required, format-checked,
+/// and equal to the top-level value.
+fn duplicated(
+    out: &mut Violations,
+    field: &str,
+    nested: Option<&str>,
+    top: &str,
+    format: impl FnOnce(&mut Violations, &str, &str),
+) {
+    let path = format!("{PERSON}.{field}");
+    if let Some(value) = required(out, &path, nested) {
+        format(out, &path, value);
+        if !blank(Some(top)) {
+            same(out, &path, field, value == top);
+        }
+    }
+}
+
+fn person(
+    out: &mut Violations,
+    r: &IndividualRegistrationRequest,
+    p: &Person,
+    context: &ValidationContext<'_>,
+) {
+    // "firstName is required in person object" (facts §2.2).
+    duplicated(
+        out,
+        "firstName",
+        p.first_name.as_deref(),
+        &r.first_name,
+        |_, _, _| {},
+    );
+    duplicated(
+        out,
+        "lastName",
+        p.last_name.as_deref(),
+        &r.last_name,
+        |_, _, _| {},
+    );
+    duplicated(out, "email", p.email.as_deref(), &r.email, rules::email);
+    duplicated(
+        out,
+        "dateOfBirth",
+        p.date_of_birth.as_deref(),
+        &r.date_of_birth,
+        |out, path, v| rules::past_date(out, path, v, context),
+    );
+    duplicated(out, "gender", p.gender.as_deref(), &r.gender, rules::gender);
+    duplicated(
+        out,
+        "nationality",
+        p.nationality.as_deref(),
+        &r.nationality,
+        rules::country,
+    );
+    for (field, nested, top) in [
+        (
+            "placeOfBirth",
+            p.place_of_birth.as_deref(),
+            &r.place_of_birth,
+        ),
+        ("pincode", p.pincode.as_deref(), &r.pincode),
+    ] {
+        let path = format!("{PERSON}.{field}");
+        not_blank_if_sent(out, &path, nested);
+        if let Some(value) = present(nested)
+            && !blank(Some(top))
+        {
+            same(out, &path, field, value == top);
+        }
+    }
+    for (i, address) in p.addresses.iter().enumerate() {
+        let path = format!("{PERSON}.addresses[{i}].country");
+        if let Some(country) = address.country.as_deref()
+            && let Some(country) = required(out, &path, Some(country))
+        {
+            rules::country(out, &path, country);
+        }
+    }
+    for (i, contact) in p.contacts.iter().enumerate() {
+        let base = format!("{PERSON}.contacts[{i}]");
+        let value_path = format!("{base}.value");
+        match contact.type_.as_deref() {
+            Some("EMAIL") => {
+                if let Some(v) = required(out, &value_path, contact.value.as_deref()) {
+                    rules::email(out, &value_path, v);
+                }
+            }
+            Some("PHONE") => {
+                if let Some(v) = required(out, &value_path, contact.value.as_deref()) {
+                    rules::phone(out, &value_path, v);
+                }
+            }
+            Some(other) if !other.trim().is_empty() => out.push(
+                format!("{base}.type"),
+                CONTACT_TYPE_UNKNOWN,
+                format!("`{other}` is not a documented contact type; expected EMAIL or PHONE"),
+            ),
+            _ => {
+                required(out, &format!("{base}.type"), None);
+            }
+        }
+    }
+}
+
+fn user(out: &mut Violations, r: &IndividualRegistrationRequest, u: &RegistrationUser) {
+    let tenant_path = format!("{USER}.tenantId");
+    not_blank_if_sent(out, &tenant_path, u.tenant_id.as_deref());
+    if let Some(tenant) = present(u.tenant_id.as_deref()) {
+        let ic_tenant = present(r.individual_customer.tenant_id.as_deref());
+        if let Some(ic_tenant) = ic_tenant {
+            same(
+                out,
+                &tenant_path,
+                "individualCustomer.tenantId",
+                tenant == ic_tenant,
+            );
+        } else if let Some(top) = present(r.tenant_id.as_deref()) {
+            same(out, &tenant_path, "tenantId", tenant == top);
+        }
+    }
+    not_blank_if_sent(out, &format!("{USER}.username"), u.username.as_deref());
+    let email_path = format!("{USER}.email");
+    not_blank_if_sent(out, &email_path, u.email.as_deref());
+    if let Some(email) = present(u.email.as_deref()) {
+        rules::email(out, &email_path, email);
+        if !blank(Some(&r.email)) {
+            same(out, &email_path, "email", email == r.email);
+        }
+    }
+    if let Some(password) = &u.password {
+        let path = format!("{USER}.password");
+        if required(out, &path, Some(password.expose())).is_some() && !r.password.is_empty() {
+            same(
+                out,
+                &path,
+                "password",
+                password.expose() == r.password.expose(),
+            );
+        }
+    }
+    let roles_path = format!("{USER}.roles");
+    rules::roles(out, &roles_path, &u.roles);
+    if !u.roles.is_empty() && !r.role_ids.is_empty() {
+        let mut nested: Vec<&str> = u.roles.iter().map(String::as_str).collect();
+        let mut top: Vec<&str> = r.role_ids.iter().map(String::as_str).collect();
+        nested.sort_unstable();
+        nested.dedup();
+        top.sort_unstable();
+        top.dedup();
+        same(out, &roles_path, "roleIds", nested == top);
+    }
+    if let Some(status) = u.status.as_deref()
+        && status != INITIAL_USER_STATUS
+    {
+        out.push(
+            format!("{USER}.status"),
+            USER_INITIAL_STATE,
+            format!("a newly registered user has status `{INITIAL_USER_STATUS}`, not `{status}`"),
+        );
+    }
+    if u.is_active == Some(true) {
+        out.push(
+            format!("{USER}.isActive"),
+            USER_INITIAL_STATE,
+            "a newly registered user is inactive (`isActive: false`) until activation",
+        );
+    }
+}
+
+/// Category id and feature parametrization against the tenant's hierarchy
+/// (facts §2.1: `databaseId`, `mandatoryKeys`, `allowedValues`,
+/// `multiValueKeys`).
+fn category(
+    out: &mut Violations,
+    r: &IndividualRegistrationRequest,
+    hierarchy: &CategorizationHierarchy,
+) {
+    let id = present(r.customer_category.id.as_deref());
+    let chosen: Option<&Category> = id.and_then(|id| {
+        hierarchy
+            .categories
+            .values()
+            .find(|c| c.database_id.as_deref() == Some(id))
+    });
+    if let Some(id) = id
+        && chosen.is_none()
+    {
+        let mut known: Vec<&str> = hierarchy
+            .categories
+            .values()
+            .filter_map(|c| c.database_id.as_deref())
+            .collect();
+        known.sort_unstable();
+        out.push(
+            "customerCategory.id",
+            CATEGORY_UNKNOWN,
+            format!(
+                "`{id}` is not the databaseId of a category in the tenant's hierarchy; known: {}",
+                list(&known)
+            ),
+        );
+    }
+    let Some(categorization) = &r.individual_customer.categorization else {
+        return;
+    };
+    for (i, relation) in categorization.category_feature_relations.iter().enumerate() {
+        if relation.enabled == Some(false) {
+            continue;
+        }
+        let base = format!("{CATEGORIZATION}.categoryFeatureRelations[{i}]");
+        let code_path = format!("{base}.feature.code");
+        let Some(code) = required(
+            out,
+            &code_path,
+            relation.feature.as_ref().and_then(|f| f.code.as_deref()),
+        ) else {
+            continue;
+        };
+        let Some(feature) = feature(hierarchy, chosen, code) else {
+            out.push(
+                code_path,
+                CATEGORY_FEATURE_UNKNOWN,
+                format!("`{code}` is not a feature of the tenant's categorization hierarchy"),
+            );
+            continue;
+        };
+        for key in &feature.mandatory_keys {
+            let given = relation
+                .parametrization
+                .iter()
+                .any(|p| p.name.as_deref() == Some(key) && !blank(p.value.as_deref()));
+            if !given {
+                out.push(
+                    format!("{base}.parametrization"),
+                    CATEGORY_MANDATORY_KEY,
+                    format!("feature `{code}` requires the parametrization key `{key}`"),
+                );
+            }
+        }
+        for (j, parameter) in relation.parametrization.iter().enumerate() {
+            let (Some(name), Some(value)) = (parameter.name.as_deref(), parameter.value.as_deref())
+            else {
+                continue;
+            };
+            let Some(allowed) = feature.allowed_values.get(name).filter(|a| !a.is_empty()) else {
+                continue;
+            };
+            let multi = feature.multi_value_keys.iter().any(|k| k == name);
+            let rejected = if multi {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .find(|v| !allowed.iter().any(|a| a == v))
+            } else {
+                (!allowed.iter().any(|a| a == value)).then_some(value)
+            };
+            if let Some(rejected) = rejected {
+                let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                out.push(
+                    format!("{base}.parametrization[{j}].value"),
+                    CATEGORY_VALUE_NOT_ALLOWED,
+                    format!(
+                        "`{rejected}` is not an allowed value of `{name}` for feature `{code}`; allowed: {}",
+                        list(&allowed)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The definition of feature `code`: the chosen category's own list first,
+/// then the hierarchy's feature map (by key, then by feature code).
+fn feature<'h>(
+    hierarchy: &'h CategorizationHierarchy,
+    chosen: Option<&'h Category>,
+    code: &str,
+) -> Option<&'h Feature> {
+    chosen
+        .and_then(|c| {
+            c.available_features
+                .iter()
+                .find(|f| f.feature_code.as_deref() == Some(code))
+        })
+        .or_else(|| hierarchy.features.get(code))
+        .or_else(|| {
+            hierarchy
+                .features
+                .values()
+                .find(|f| f.feature_code.as_deref() == Some(code))
+        })
+}
+
+fn list(items: &[&str]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
+}
