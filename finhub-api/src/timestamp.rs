@@ -314,6 +314,18 @@ mod tests {
     }
 
     #[test]
+    fn large_numbers_round_trip_exactly() {
+        // Found by the `timestamp` fuzz target: without correctly rounded
+        // float parsing, decode → encode → decode changed the value.
+        let decoded: LenientTimestamp =
+            serde_json::from_str("1155555555555555555555555555").unwrap();
+        assert_eq!(decoded.to_utc(), None);
+        let encoded = serde_json::to_string(&decoded).unwrap();
+        let again: LenientTimestamp = serde_json::from_str(&encoded).unwrap();
+        assert_eq!(again, decoded);
+    }
+
+    #[test]
     fn text_round_trips_byte_for_byte() {
         for text in [
             "\"2026-01-14T10:03:42.197811165\"",

@@ -69,9 +69,14 @@ proptest! {
     }
 
     #[test]
-    fn timestamps_decode_any_number(millis in any::<i64>(), float in any::<f64>()) {
+    fn timestamps_decode_any_number_and_round_trip(millis in any::<i64>(), float in any::<f64>()) {
         let _ = serde_json::from_value::<LenientTimestamp>(Value::from(millis)).unwrap();
-        let _ = serde_json::from_value::<LenientTimestamp>(Value::from(float));
+        let text = serde_json::to_string(&Value::from(float)).unwrap();
+        if let Ok(decoded) = serde_json::from_str::<LenientTimestamp>(&text) {
+            let encoded = serde_json::to_string(&decoded).unwrap();
+            let again: LenientTimestamp = serde_json::from_str(&encoded).unwrap();
+            prop_assert_eq!(again, decoded);
+        }
     }
 }
 

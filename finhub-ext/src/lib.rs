@@ -20,7 +20,7 @@ pub mod builders;
 mod client;
 pub mod clock;
 pub mod config;
-mod envelope;
+pub mod envelope;
 mod error;
 pub mod headers;
 pub mod operation;
