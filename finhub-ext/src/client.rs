@@ -247,6 +247,15 @@ impl FinhubClient {
         &self.core.config.tenant.id
     }
 
+    /// A call context for this handle's end user (for session calls made
+    /// outside a typed operation).
+    fn scope(&self) -> Arc<CallContext> {
+        Arc::new(CallContext {
+            end_user: self.end_user.clone(),
+            ..CallContext::default()
+        })
+    }
+
     fn admin(&self, operation: &'static str) -> Result<&Arc<Session>, Error> {
         self.core.admin.as_ref().ok_or_else(|| {
             Error::Config(format!(
@@ -265,12 +274,8 @@ impl FinhubClient {
     /// Opens (or renews) the admin session now instead of on first use.
     pub async fn admin_login(&self) -> Result<(), Error> {
         let admin = self.admin("create_admin_session")?;
-        let context = Arc::new(CallContext {
-            end_user: self.end_user.clone(),
-            ..CallContext::default()
-        });
         pipeline::scoped(
-            context,
+            self.scope(),
             admin.valid_token(&self.core, "create_admin_session"),
         )
         .await?;
@@ -344,12 +349,8 @@ impl FinhubClient {
                 password: credentials.password,
             },
         );
-        let context = Arc::new(CallContext {
-            end_user: self.end_user.clone(),
-            ..CallContext::default()
-        });
         pipeline::scoped(
-            context,
+            self.scope(),
             session.valid_token(&self.core, "create_customer_session"),
         )
         .await?;
@@ -463,16 +464,10 @@ impl CustomerClient {
             .current()
             .map(|t| t.generation)
             .unwrap_or_default();
-        let context = Arc::new(CallContext {
-            end_user: self.client.end_user.clone(),
-            ..CallContext::default()
-        });
-        pipeline::scoped(
-            context,
+        let renewal =
             self.session
-                .renew(&self.client.core, Some(stale), "refresh_customer_session"),
-        )
-        .await?;
+                .renew(&self.client.core, Some(stale), "refresh_customer_session");
+        pipeline::scoped(self.client.scope(), renewal).await?;
         Ok(())
     }
 
@@ -659,18 +654,19 @@ impl CustomerClient {
     /// # Ok(()) }
     /// ```
     pub async fn logout(self) -> Result<types::SessionTermination, Error> {
-        let Some(token) = self.session.current() else {
+        let core = &self.client.core;
+        let operation = "delete_customer_session";
+        // An expired token cannot end the session: renew it first if due.
+        let context = self.client.scope();
+        let renewed = pipeline::scoped(context, self.session.valid_token(core, operation)).await;
+        let Some(token) = renewed.ok().or_else(|| self.session.current()) else {
             self.session.wipe();
             return Err(Error::Config("the session is not logged in".into()));
         };
         let session_id = token.session_id.clone().unwrap_or_default();
         let (customer, user) = (self.customer_id().to_string(), self.user_id().to_string());
-        let core = &self.client.core;
-        let result = call_api!(
-            core,
-            core.begin_with_token("delete_customer_session", token)?,
-            |raw| raw.delete_customer_session(&customer, &user, &session_id)
-        );
+        let result = call_api!(core, core.begin_with_token(operation, token)?, |raw| raw
+            .delete_customer_session(&customer, &user, &session_id));
         self.session.wipe();
         result
     }
