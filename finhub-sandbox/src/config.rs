@@ -1,0 +1,407 @@
+//! [`SandboxConfig`]: the seeded tenant, its administrator and the token
+//! settings, with documented defaults and `FINHUB_SANDBOX_*` overrides; and
+//! [`SandboxCredentials`], what a client needs to log in.
+//!
+//! The seeded secrets are the sandbox's own and are not real FinHub
+//! credentials; they are still kept in [`Sensitive`] so that `Debug` output
+//! and logs never show them.
+
+use std::fmt::{self, Write as _};
+use std::time::Duration;
+
+use finhub_api::Sensitive;
+
+/// Default tenant id (the `X-Tenant-ID` every request must carry).
+pub const DEFAULT_TENANT_ID: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
+/// Default tenant display name (categorization `tenantName`).
+pub const DEFAULT_TENANT_NAME: &str = "FinHub Sandbox";
+/// Default organization id (admin login path).
+pub const DEFAULT_ORGANIZATION_ID: &str = "5b0c6d2e-8f1a-4c3b-9d7e-2a4f6b8c0d1e";
+/// Default admin user id (admin login path).
+pub const DEFAULT_ADMIN_USER_ID: &str = "e2f3a4b5-c6d7-48e9-8f1a-2b3c4d5e6f7a";
+/// Default admin username.
+pub const DEFAULT_ADMIN_USERNAME: &str = "admin@sandbox.finhub.local";
+/// Default admin password.
+pub const DEFAULT_ADMIN_PASSWORD: &str = "SandboxAdmin123!";
+/// Default tenant API key.
+pub const DEFAULT_TENANT_KEY: &str = "sbxK_7Qm2Lp9Xv4Tn8Rw1Zc6Hd3";
+/// Default tenant API secret.
+pub const DEFAULT_TENANT_SECRET: &str = "sbxS_s3Cr3tSandboxOnlyNotReal";
+/// Default access-token lifetime (the documented 3600 s).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// Default session (refresh-token) lifetime: 24 h, the real server's
+/// informational `expiresAt`.
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// Failed logins in a row that lock a user (documented: 5).
+pub const DEFAULT_LOCKOUT_THRESHOLD: u32 = 5;
+/// How long a locked user stays locked (documented: 30 minutes).
+pub const DEFAULT_LOCKOUT_DURATION: Duration = Duration::from_secs(30 * 60);
+
+/// Everything a sandbox is seeded with. `Default` gives the documented
+/// defaults; override fields directly, or read `FINHUB_SANDBOX_*` variables
+/// with [`SandboxConfig::from_env`].
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// The only tenant: every request's `X-Tenant-ID` must equal it.
+    /// Env: `FINHUB_SANDBOX_TENANT_ID`.
+    pub tenant_id: String,
+    /// Tenant display name. Env: `FINHUB_SANDBOX_TENANT_NAME`.
+    pub tenant_name: String,
+    /// Organization id of the admin login path. Env: `FINHUB_SANDBOX_ORGANIZATION_ID`.
+    pub organization_id: String,
+    /// Admin user id of the admin login path. Env: `FINHUB_SANDBOX_ADMIN_USER_ID`.
+    pub admin_user_id: String,
+    /// Admin username. Env: `FINHUB_SANDBOX_ADMIN_USERNAME`.
+    pub admin_username: String,
+    /// Admin password. Env: `FINHUB_SANDBOX_ADMIN_PASSWORD`.
+    pub admin_password: Sensitive,
+    /// Tenant API key, sent in every login body. Env: `FINHUB_SANDBOX_TENANT_KEY`.
+    pub tenant_key: Sensitive,
+    /// Tenant API secret, sent in every login body. Env: `FINHUB_SANDBOX_TENANT_SECRET`.
+    pub tenant_secret: Sensitive,
+    /// Access-token lifetime (`expiresIn`, JWT `exp - iat`); whole seconds,
+    /// at least one. Env: `FINHUB_SANDBOX_TOKEN_LIFETIME_SECS`.
+    pub token_lifetime: Duration,
+    /// How long a session can be refreshed (the informational `expiresAt`).
+    /// Env: `FINHUB_SANDBOX_SESSION_LIFETIME_SECS`.
+    pub session_lifetime: Duration,
+    /// Failed logins that lock a user. Env: `FINHUB_SANDBOX_LOCKOUT_THRESHOLD`.
+    pub lockout_threshold: u32,
+    /// How long a lock lasts. Env: `FINHUB_SANDBOX_LOCKOUT_SECS`.
+    pub lockout_duration: Duration,
+    /// HS256 signing secret; `None` draws a random one per sandbox, so a
+    /// token from another run is rejected. Env: `FINHUB_SANDBOX_JWT_SECRET`.
+    pub jwt_secret: Option<Sensitive>,
+    /// Seed of the fault-injection random numbers (error rates are
+    /// deterministic for a given seed and request order).
+    /// Env: `FINHUB_SANDBOX_FAULT_SEED`.
+    pub fault_seed: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            tenant_id: DEFAULT_TENANT_ID.to_string(),
+            tenant_name: DEFAULT_TENANT_NAME.to_string(),
+            organization_id: DEFAULT_ORGANIZATION_ID.to_string(),
+            admin_user_id: DEFAULT_ADMIN_USER_ID.to_string(),
+            admin_username: DEFAULT_ADMIN_USERNAME.to_string(),
+            admin_password: Sensitive::from(DEFAULT_ADMIN_PASSWORD),
+            tenant_key: Sensitive::from(DEFAULT_TENANT_KEY),
+            tenant_secret: Sensitive::from(DEFAULT_TENANT_SECRET),
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
+            lockout_threshold: DEFAULT_LOCKOUT_THRESHOLD,
+            lockout_duration: DEFAULT_LOCKOUT_DURATION,
+            jwt_secret: None,
+            fault_seed: 0,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Sensitive fields print as `** redacted **`.
+        f.debug_struct("SandboxConfig")
+            .field("tenant_id", &self.tenant_id)
+            .field("tenant_name", &self.tenant_name)
+            .field("organization_id", &self.organization_id)
+            .field("admin_user_id", &self.admin_user_id)
+            .field("admin_username", &self.admin_username)
+            .field("admin_password", &self.admin_password)
+            .field("tenant_key", &self.tenant_key)
+            .field("tenant_secret", &self.tenant_secret)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("session_lifetime", &self.session_lifetime)
+            .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_duration", &self.lockout_duration)
+            .field("jwt_secret", &self.jwt_secret)
+            .field("fault_seed", &self.fault_seed)
+            .finish()
+    }
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sandbox configuration: {field}: {problem}")]
+pub struct ConfigError {
+    /// The field or environment variable.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(field: &str, problem: impl Into<String>) -> Self {
+        ConfigError {
+            field: field.to_string(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Names of the environment variables [`SandboxConfig::from_env`] reads.
+pub const ENV_VARS: [&str; 14] = [
+    "FINHUB_SANDBOX_TENANT_ID",
+    "FINHUB_SANDBOX_TENANT_NAME",
+    "FINHUB_SANDBOX_ORGANIZATION_ID",
+    "FINHUB_SANDBOX_ADMIN_USER_ID",
+    "FINHUB_SANDBOX_ADMIN_USERNAME",
+    "FINHUB_SANDBOX_ADMIN_PASSWORD",
+    "FINHUB_SANDBOX_TENANT_KEY",
+    "FINHUB_SANDBOX_TENANT_SECRET",
+    "FINHUB_SANDBOX_TOKEN_LIFETIME_SECS",
+    "FINHUB_SANDBOX_SESSION_LIFETIME_SECS",
+    "FINHUB_SANDBOX_LOCKOUT_THRESHOLD",
+    "FINHUB_SANDBOX_LOCKOUT_SECS",
+    "FINHUB_SANDBOX_JWT_SECRET",
+    "FINHUB_SANDBOX_FAULT_SEED",
+];
+
+impl SandboxConfig {
+    /// The defaults, overridden by every `FINHUB_SANDBOX_*` variable that is
+    /// set (see [`ENV_VARS`]).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`
+    /// (tests pass a map instead of touching the process environment).
+    pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut config = SandboxConfig::default();
+        let mut text = |name: &str, target: &mut String| -> Result<(), ConfigError> {
+            if let Some(value) = lookup(name) {
+                if value.trim().is_empty() {
+                    return Err(ConfigError::new(name, "must not be empty"));
+                }
+                *target = value;
+            }
+            Ok(())
+        };
+        text("FINHUB_SANDBOX_TENANT_ID", &mut config.tenant_id)?;
+        text("FINHUB_SANDBOX_TENANT_NAME", &mut config.tenant_name)?;
+        text("FINHUB_SANDBOX_ORGANIZATION_ID", &mut config.organization_id)?;
+        text("FINHUB_SANDBOX_ADMIN_USER_ID", &mut config.admin_user_id)?;
+        text("FINHUB_SANDBOX_ADMIN_USERNAME", &mut config.admin_username)?;
+        let mut secret = String::new();
+        text("FINHUB_SANDBOX_ADMIN_PASSWORD", &mut secret)?;
+        if !secret.is_empty() {
+            config.admin_password = Sensitive::from(std::mem::take(&mut secret));
+        }
+        text("FINHUB_SANDBOX_TENANT_KEY", &mut secret)?;
+        if !secret.is_empty() {
+            config.tenant_key = Sensitive::from(std::mem::take(&mut secret));
+        }
+        text("FINHUB_SANDBOX_TENANT_SECRET", &mut secret)?;
+        if !secret.is_empty() {
+            config.tenant_secret = Sensitive::from(std::mem::take(&mut secret));
+        }
+        text("FINHUB_SANDBOX_JWT_SECRET", &mut secret)?;
+        if !secret.is_empty() {
+            config.jwt_secret = Some(Sensitive::from(std::mem::take(&mut secret)));
+        }
+        let mut number = |name: &str| -> Result<Option<u64>, ConfigError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(value) => value.trim().parse::<u64>().map(Some).map_err(|_| {
+                    ConfigError::new(name, format!("`{value}` is not a whole non-negative number"))
+                }),
+            }
+        };
+        if let Some(secs) = number("FINHUB_SANDBOX_TOKEN_LIFETIME_SECS")? {
+            config.token_lifetime = Duration::from_secs(secs);
+        }
+        if let Some(secs) = number("FINHUB_SANDBOX_SESSION_LIFETIME_SECS")? {
+            config.session_lifetime = Duration::from_secs(secs);
+        }
+        if let Some(count) = number("FINHUB_SANDBOX_LOCKOUT_THRESHOLD")? {
+            config.lockout_threshold = u32::try_from(count).map_err(|_| {
+                ConfigError::new("FINHUB_SANDBOX_LOCKOUT_THRESHOLD", "is too large")
+            })?;
+        }
+        if let Some(secs) = number("FINHUB_SANDBOX_LOCKOUT_SECS")? {
+            config.lockout_duration = Duration::from_secs(secs);
+        }
+        if let Some(seed) = number("FINHUB_SANDBOX_FAULT_SEED")? {
+            config.fault_seed = seed;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks that the configuration can run a sandbox.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (field, value) in [
+            ("tenant_id", self.tenant_id.as_str()),
+            ("organization_id", self.organization_id.as_str()),
+            ("admin_user_id", self.admin_user_id.as_str()),
+            ("admin_username", self.admin_username.as_str()),
+            ("admin_password", self.admin_password.expose()),
+            ("tenant_key", self.tenant_key.expose()),
+            ("tenant_secret", self.tenant_secret.expose()),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ConfigError::new(field, "must not be empty"));
+            }
+        }
+        let max = Duration::from_secs(i32::MAX as u64);
+        if self.token_lifetime < Duration::from_secs(1) || self.token_lifetime > max {
+            return Err(ConfigError::new(
+                "token_lifetime",
+                "must be between 1 second and i32::MAX seconds",
+            ));
+        }
+        if self.session_lifetime < self.token_lifetime || self.session_lifetime > max {
+            return Err(ConfigError::new(
+                "session_lifetime",
+                "must be at least the token lifetime and at most i32::MAX seconds",
+            ));
+        }
+        if self.lockout_threshold == 0 {
+            return Err(ConfigError::new("lockout_threshold", "must be at least 1"));
+        }
+        if self.jwt_secret.as_ref().is_some_and(|s| s.expose().len() < 16) {
+            return Err(ConfigError::new("jwt_secret", "must be at least 16 bytes"));
+        }
+        Ok(())
+    }
+
+    /// The credentials a client needs against this configuration.
+    pub fn credentials(&self) -> SandboxCredentials {
+        SandboxCredentials {
+            base_url: None,
+            tenant_id: self.tenant_id.clone(),
+            organization_id: self.organization_id.clone(),
+            admin_user_id: self.admin_user_id.clone(),
+            admin_username: self.admin_username.clone(),
+            admin_password: self.admin_password.clone(),
+            tenant_key: self.tenant_key.clone(),
+            tenant_secret: self.tenant_secret.clone(),
+            token_lifetime: self.token_lifetime,
+        }
+    }
+}
+
+/// What a client needs to use a sandbox: where it is, the tenant, and the
+/// admin login. `Debug` redacts the secrets; [`render`](Self::render) shows
+/// them, for the operator of a standalone sandbox.
+#[derive(Clone, Debug)]
+pub struct SandboxCredentials {
+    /// Base URL of the running sandbox (`None` when built from a bare config).
+    pub base_url: Option<String>,
+    /// Tenant id, for `X-Tenant-ID` and the categorization path.
+    pub tenant_id: String,
+    /// Organization id of the admin login path.
+    pub organization_id: String,
+    /// Admin user id of the admin login path.
+    pub admin_user_id: String,
+    /// Admin username.
+    pub admin_username: String,
+    /// Admin password.
+    pub admin_password: Sensitive,
+    /// Tenant API key (login bodies).
+    pub tenant_key: Sensitive,
+    /// Tenant API secret (login bodies).
+    pub tenant_secret: Sensitive,
+    /// Access-token lifetime.
+    pub token_lifetime: Duration,
+}
+
+impl SandboxCredentials {
+    /// A human-readable block with every value, secrets included, for a
+    /// standalone sandbox to print at startup. These are the sandbox's own
+    /// seeded credentials, not real FinHub ones.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut line = |label: &str, value: &str| {
+            let _ = writeln!(out, "  {label:<28} {value}");
+        };
+        if let Some(url) = &self.base_url {
+            line("base URL", url);
+        }
+        line("tenant id (X-Tenant-ID)", &self.tenant_id);
+        line("organization id", &self.organization_id);
+        line("admin user id", &self.admin_user_id);
+        line("admin username", &self.admin_username);
+        line("admin password", self.admin_password.expose());
+        line("tenant key", self.tenant_key.expose());
+        line("tenant secret", self.tenant_secret.expose());
+        line(
+            "token lifetime",
+            &format!("{} s", self.token_lifetime.as_secs()),
+        );
+        format!(
+            "FinHub sandbox credentials (seeded by the sandbox; not real FinHub credentials):\n{out}"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn defaults_are_valid_and_debug_redacts() {
+        let config = SandboxConfig::default();
+        config.validate().unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(DEFAULT_ADMIN_PASSWORD), "{debug}");
+        assert!(!debug.contains(DEFAULT_TENANT_SECRET), "{debug}");
+        assert!(!format!("{:?}", config.credentials()).contains(DEFAULT_TENANT_KEY));
+    }
+
+    #[test]
+    fn env_overrides_apply_and_bad_values_are_named() {
+        let vars: HashMap<&str, &str> = [
+            ("FINHUB_SANDBOX_TENANT_ID", "tenant-demo-001"),
+            ("FINHUB_SANDBOX_ADMIN_PASSWORD", "Other123!"),
+            ("FINHUB_SANDBOX_TOKEN_LIFETIME_SECS", "5"),
+            ("FINHUB_SANDBOX_FAULT_SEED", "42"),
+        ]
+        .into();
+        let config =
+            SandboxConfig::from_lookup(|name| vars.get(name).map(|v| v.to_string())).unwrap();
+        assert_eq!(config.tenant_id, "tenant-demo-001");
+        assert_eq!(config.admin_password.expose(), "Other123!");
+        assert_eq!(config.token_lifetime, Duration::from_secs(5));
+        assert_eq!(config.fault_seed, 42);
+        assert_eq!(config.admin_username, DEFAULT_ADMIN_USERNAME);
+
+        let err = SandboxConfig::from_lookup(|name| {
+            (name == "FINHUB_SANDBOX_TOKEN_LIFETIME_SECS").then(|| "soon".to_string())
+        })
+        .unwrap_err();
+        assert_eq!(err.field, "FINHUB_SANDBOX_TOKEN_LIFETIME_SECS");
+        let err = SandboxConfig::from_lookup(|name| {
+            (name == "FINHUB_SANDBOX_TOKEN_LIFETIME_SECS").then(|| "0".to_string())
+        })
+        .unwrap_err();
+        assert_eq!(err.field, "token_lifetime");
+        let err = SandboxConfig::from_lookup(|name| {
+            (name == "FINHUB_SANDBOX_TENANT_KEY").then(|| " ".to_string())
+        })
+        .unwrap_err();
+        assert_eq!(err.field, "FINHUB_SANDBOX_TENANT_KEY");
+    }
+
+    #[test]
+    fn render_shows_every_value() {
+        let mut credentials = SandboxConfig::default().credentials();
+        credentials.base_url = Some("http://127.0.0.1:8080".into());
+        let text = credentials.render();
+        for value in [
+            "http://127.0.0.1:8080",
+            DEFAULT_TENANT_ID,
+            DEFAULT_ORGANIZATION_ID,
+            DEFAULT_ADMIN_USER_ID,
+            DEFAULT_ADMIN_USERNAME,
+            DEFAULT_ADMIN_PASSWORD,
+            DEFAULT_TENANT_KEY,
+            DEFAULT_TENANT_SECRET,
+            "3600 s",
+        ] {
+            assert!(text.contains(value), "{value} missing from\n{text}");
+        }
+    }
+}

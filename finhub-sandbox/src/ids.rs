@@ -1,0 +1,53 @@
+//! Identifiers in the shapes the real server uses: UUIDs for customers,
+//! sessions, verifications and wallets, and short base-36 ids such as
+//! `6r1k1hw6npq` for users and persons (a client that assumes every id is a
+//! UUID fails against the sandbox as it would against FinHub).
+
+use rand::RngExt;
+
+const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// A random UUID v4 in its hyphenated form.
+pub(crate) fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A random lower-case base-36 id of `len` characters, starting with a
+/// digit like the real server's (`6r1k1hw6npq`), so it never looks like a
+/// UUID or a word.
+pub(crate) fn short_id(len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|i| {
+            let alphabet: &[u8] = if i == 0 { &BASE36[1..10] } else { BASE36 };
+            alphabet[rng.random_range(0..alphabet.len())] as char
+        })
+        .collect()
+}
+
+/// A user id: 11 base-36 characters (`6r1k1hw6npq`).
+pub(crate) fn user_id() -> String {
+    short_id(11)
+}
+
+/// A person id: 10 base-36 characters (`the2r6zaa6`-like).
+pub(crate) fn person_id() -> String {
+    short_id(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_short_base36_and_not_uuids() {
+        for _ in 0..100 {
+            let id = user_id();
+            assert_eq!(id.len(), 11);
+            assert!(id.bytes().all(|b| BASE36.contains(&b)), "{id}");
+            assert!(uuid::Uuid::parse_str(&id).is_err());
+        }
+        assert_ne!(user_id(), user_id());
+        assert_eq!(uuid().len(), 36);
+    }
+}

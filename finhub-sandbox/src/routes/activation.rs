@@ -1,0 +1,220 @@
+//! Activation: `check_activation_readiness` (always 200, flags tell) and
+//! `activate_customer` (admin): 409 when already active, 422 naming what is
+//! missing until KYC is approved and all three consents are accepted; then
+//! the customer and user become active and get two wallets, the product
+//! wallet with an IBAN whose check digits are valid.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use chrono::{DateTime, Utc};
+use finhub_api::LenientTimestamp;
+use finhub_api::types::{
+    ActivationReadiness, ActivationRequest, ActivationResult, BaseResponseActivation,
+    BaseResponseActivationReadiness, Wallet, WalletAsset,
+};
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::body::JsonRequest;
+use crate::envelope::{ApiError, ApiResult, FieldError, ok};
+use crate::iban;
+use crate::ids;
+use crate::state::{AppState, CustomerStatus, Readiness, TENANT_VERIFIED, WalletKind, WalletRecord};
+use crate::stats::SideEffect;
+
+fn customer_not_found(customer_id: &str) -> ApiError {
+    ApiError::not_found(format!("Customer '{customer_id}' not found"))
+}
+
+fn readiness_message(readiness: &Readiness) -> String {
+    if readiness.active {
+        "Customer is already active".to_string()
+    } else if readiness.allowed() {
+        "Customer is ready for activation".to_string()
+    } else {
+        format!(
+            "Customer is not ready for activation: {}",
+            readiness.missing()
+        )
+    }
+}
+
+/// `GET /api/v2.1/customer/individual/{customerId}/owner/{ownerTenantId}/activation/check`
+pub(crate) async fn check_activation_readiness(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((customer_id, owner_tenant_id)): Path<(String, String)>,
+) -> ApiResult {
+    caller.require_customer(&customer_id)?;
+    if owner_tenant_id != state.config.tenant_id {
+        return Err(ApiError::not_found(format!(
+            "Owner tenant '{owner_tenant_id}' not found"
+        )));
+    }
+    let readiness = {
+        let store = state.read();
+        let customer = store
+            .customer(&customer_id)
+            .ok_or_else(|| customer_not_found(&customer_id))?;
+        store.readiness(customer)
+    };
+    let message = readiness_message(&readiness);
+    let allowed = readiness.allowed();
+    Ok(ok(BaseResponseActivationReadiness {
+        code: Some(200),
+        message: Some(message.clone()),
+        data: Some(ActivationReadiness {
+            activation_allowed: Some(allowed),
+            can_activate: Some(allowed),
+            consent_ok: Some(readiness.consent_ok()),
+            verification_ok: Some(readiness.verification_ok()),
+            missing_consents: readiness
+                .missing_consents
+                .iter()
+                .map(|kind| kind.code().to_string())
+                .collect(),
+            verification_status: Some(
+                readiness
+                    .verification
+                    .map_or("NOT_STARTED", |status| status.code())
+                    .into(),
+            ),
+            verification_level: readiness
+                .verification_ok()
+                .then(|| TENANT_VERIFIED.to_string()),
+            risk_level: Some("LOW".into()),
+            is_high_risk: Some(false),
+            power_tenant_approval_required: Some(false),
+            power_tenant_approval_ok: Some(true),
+            customer_id: Some(customer_id),
+            message: Some(message),
+        }),
+    }))
+}
+
+/// A wallet as the wallet list shows it.
+pub(crate) fn wallet_view(customer_id: &str, wallet: &WalletRecord) -> Wallet {
+    Wallet {
+        id: Some(wallet.id.clone()),
+        wallet_id: Some(wallet.id.clone()),
+        customer_id: Some(customer_id.to_string()),
+        name: Some(wallet.kind.name().into()),
+        wallet_type: Some(wallet.kind.wallet_type().into()),
+        status: Some("ACTIVE".into()),
+        currency: Some("EUR".into()),
+        balance: Some("0.00".into()),
+        available_balance: Some("0.00".into()),
+        iban: wallet.iban.clone(),
+        reserved_balance: None,
+        asset: None,
+    }
+}
+
+fn activated_wallet(customer_id: &str, wallet: &WalletRecord) -> Wallet {
+    Wallet {
+        balance: Some("0".into()),
+        reserved_balance: Some("0".into()),
+        asset: Some(WalletAsset {
+            asset_type: Some("CURRENCY".into()),
+            currency: Some("EUR".into()),
+            current: Some("0.00 EUR".into()),
+            available: Some("0.00 EUR".into()),
+            blocked: Some("0.00 EUR".into()),
+        }),
+        ..wallet_view(customer_id, wallet)
+    }
+}
+
+/// `POST /api/v2.1/customer/individual/{customerId}/activation` (admin)
+pub(crate) async fn activate_customer(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(customer_id): Path<String>,
+    body: JsonRequest,
+) -> ApiResult {
+    caller.require_admin()?;
+    let request: ActivationRequest = body.decode()?;
+    let mut errors = Vec::new();
+    if request.user_id.trim().is_empty() {
+        errors.push(FieldError::required("userId"));
+    }
+    if request.code.trim().is_empty() {
+        errors.push(FieldError::required("code"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let user = request.user_id.trim();
+    let now: DateTime<Utc> = state.clock.now();
+    let (iban, product) = {
+        let mut store = state.write();
+        let customer = store
+            .customer(&customer_id)
+            .ok_or_else(|| customer_not_found(&customer_id))?;
+        if customer.user.id != user
+            && !customer.email.eq_ignore_ascii_case(user)
+            && !customer.user.username.eq_ignore_ascii_case(user)
+        {
+            return Err(ApiError::not_found(format!(
+                "User '{user}' not found for customer '{customer_id}' (send the user id or the customer's e-mail)"
+            )));
+        }
+        let readiness = store.readiness(customer);
+        if readiness.active {
+            return Err(ApiError::conflict(format!(
+                "Customer '{customer_id}' is already active"
+            )));
+        }
+        if !readiness.allowed() {
+            let missing: Vec<&str> = readiness
+                .missing_consents
+                .iter()
+                .map(|kind| kind.code())
+                .collect();
+            return Err(ApiError::unprocessable(format!(
+                "Activation prerequisites not met: {}",
+                readiness.missing()
+            ))
+            .with_data(json!({
+                "missingConsents": missing,
+                "consentOk": readiness.consent_ok(),
+                "verificationOk": readiness.verification_ok(),
+                "verificationStatus": readiness.verification.map_or("NOT_STARTED", |s| s.code()),
+            })));
+        }
+        let iban = iban::lithuanian(state.next_account());
+        let product = WalletRecord {
+            id: ids::uuid(),
+            kind: WalletKind::Product,
+            iban: Some(iban.clone()),
+        };
+        let master = WalletRecord {
+            id: ids::uuid(),
+            kind: WalletKind::Master,
+            iban: None,
+        };
+        let customer = store
+            .customers
+            .get_mut(&customer_id)
+            .ok_or_else(|| customer_not_found(&customer_id))?;
+        customer.status = CustomerStatus::Active;
+        customer.activated_at = Some(now);
+        customer.updated_at = now;
+        customer.wallets = vec![product.clone(), master];
+        (iban, product)
+    };
+    state.counters.side_effect(SideEffect::Activation);
+    Ok(ok(BaseResponseActivation {
+        code: Some(200),
+        message: Some("Success".into()),
+        data: Some(ActivationResult {
+            wallet: Some(activated_wallet(&customer_id, &product)),
+            iban: Some(iban.clone()),
+            account_number: Some(iban),
+            activation_status: Some("ACTIVATED".into()),
+            status: Some("ACTIVATED".into()),
+            activated_at: Some(LenientTimestamp::from(now)),
+        }),
+    }))
+}

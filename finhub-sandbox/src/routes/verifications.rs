@@ -1,0 +1,479 @@
+//! KYC: `create_verification`, `submit_customer_verification`,
+//! `get_verification`, `upload_verification_document`,
+//! `approve_verification`.
+//!
+//! A verification starts `PENDING`; documents (JSON with base64 content,
+//! PDF/JPEG/PNG, at most 10 MB decoded) are checked and recorded; an admin
+//! approves it once at least one document is there, which makes it
+//! `APPROVED` at `TENANT_VERIFIED`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use finhub_api::LenientTimestamp;
+use finhub_api::types::{
+    ApproveVerificationRequest, BaseResponseVerification, BaseResponseVerificationApproval,
+    BaseResponseVerificationDocument, CreateVerificationRequest, CustomerVerificationRequest,
+    UploadVerificationDocumentRequest, Verification as VerificationView, VerificationApproval,
+    VerificationDocument,
+};
+use serde_json::{Map, Value};
+
+use crate::auth::Caller;
+use crate::body::JsonRequest;
+use crate::envelope::{ApiError, ApiResult, FieldError, ok};
+use crate::ids;
+use crate::state::{AppState, Document, TENANT_VERIFIED, Verification, VerificationStatus};
+use crate::stats::SideEffect;
+
+/// Largest accepted document, decoded.
+pub(crate) const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// Accepted MIME types.
+const MIME_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
+
+/// Accepted document types (a `DT_` prefix is tolerated).
+const DOCUMENT_TYPES: [&str; 12] = [
+    "PASSPORT",
+    "NATIONAL_ID",
+    "ID_CARD",
+    "DRIVERS_LICENSE",
+    "GOVERNMENT_ID",
+    "PROOF_OF_ADDRESS",
+    "SOURCE_OF_FUNDS",
+    "BANK_STATEMENT",
+    "INCOME_PROOF",
+    "SELFIE",
+    "PEP_DECLARATION",
+    "BENEFICIAL_OWNERSHIP",
+];
+
+fn view(state: &AppState, verification: &Verification) -> VerificationView {
+    let approved = verification.status == VerificationStatus::Approved;
+    VerificationView {
+        verification_id: Some(verification.id.clone()),
+        id: Some(verification.id.clone()),
+        customer_id: Some(verification.customer_id.clone()),
+        type_: Some(verification.type_.clone()),
+        verification_type: Some("KYC".into()),
+        status: Some(verification.status.code().into()),
+        requested_level: Some(verification.requested_level.clone()),
+        verification_level: approved.then(|| verification.requested_level.clone()),
+        performed_by: Some("TENANT".into()),
+        performed_by_id: Some(state.config.tenant_id.clone()),
+        required_documents: vec!["GOVERNMENT_ID".into()],
+        started_at: Some(LenientTimestamp::from(verification.started_at)),
+        created_at: Some(LenientTimestamp::from(verification.started_at)),
+        initiated_by: Some(verification.initiated_by.clone()),
+        verified: Some(approved),
+        applies_to_subtenants: Some(false),
+        additional_data: verification.additional_data.clone(),
+        level: None,
+    }
+}
+
+fn not_found(verification_id: &str) -> ApiError {
+    ApiError::not_found(format!("Verification '{verification_id}' not found"))
+}
+
+fn customer_not_found(customer_id: &str) -> ApiError {
+    ApiError::not_found(format!("Customer '{customer_id}' not found"))
+}
+
+/// Creates a `PENDING` verification for `customer_id`.
+fn start(
+    state: &AppState,
+    caller: &Caller,
+    customer_id: &str,
+    type_: Option<String>,
+    requested_level: Option<String>,
+    additional_data: Map<String, Value>,
+) -> ApiResult {
+    let non_blank = |value: Option<String>, default: &str| {
+        value
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let verification = Verification {
+        id: ids::uuid(),
+        customer_id: customer_id.to_string(),
+        type_: non_blank(type_, "IDENTITY_VERIFICATION"),
+        requested_level: non_blank(requested_level, TENANT_VERIFIED),
+        status: VerificationStatus::Pending,
+        documents: Vec::new(),
+        started_at: state.clock.now(),
+        initiated_by: caller.user_id.clone(),
+        additional_data,
+        approved_at: None,
+        approved_by: None,
+    };
+    let data = view(state, &verification);
+    {
+        let mut store = state.write();
+        let customer = store
+            .customers
+            .get_mut(customer_id)
+            .ok_or_else(|| customer_not_found(customer_id))?;
+        customer.verification_ids.push(verification.id.clone());
+        store
+            .verifications
+            .insert(verification.id.clone(), verification);
+    }
+    state.counters.side_effect(SideEffect::Verification);
+    Ok(ok(BaseResponseVerification {
+        code: Some(200),
+        message: Some("Success".into()),
+        data: Some(data),
+        success: Some(true),
+        timestamp: None,
+    }))
+}
+
+/// `POST /api/v2.1/verifications`
+pub(crate) async fn create_verification(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: JsonRequest,
+) -> ApiResult {
+    let request: CreateVerificationRequest = body.decode()?;
+    let customer_id = request
+        .customer_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ApiError::validation(vec![FieldError::required("customerId")]))?;
+    caller.require_customer(customer_id)?;
+    let additional_data = request
+        .additional_data
+        .as_ref()
+        .and_then(|data| serde_json::to_value(data).ok())
+        .and_then(|value| match value {
+            Value::Object(map) => Some(map),
+            _ => None,
+        })
+        .unwrap_or_default();
+    start(
+        &state,
+        &caller,
+        customer_id,
+        request.type_.clone(),
+        request.requested_level.clone(),
+        additional_data,
+    )
+}
+
+/// `POST /api/v2.1/customer/individual/{customerId}/verification`
+pub(crate) async fn submit_customer_verification(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(customer_id): Path<String>,
+    body: JsonRequest,
+) -> ApiResult {
+    caller.require_customer(&customer_id)?;
+    let request: CustomerVerificationRequest = body.decode()?;
+    let mut additional_data = Map::new();
+    if let Some(notes) = request.notes {
+        additional_data.insert("notes".into(), Value::String(notes));
+    }
+    if let Some(kind) = request.verification_type {
+        additional_data.insert("verificationType".into(), Value::String(kind));
+    }
+    start(&state, &caller, &customer_id, None, None, additional_data)
+}
+
+/// `GET /api/v2.1/verifications/{verificationId}`
+pub(crate) async fn get_verification(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(verification_id): Path<String>,
+) -> ApiResult {
+    let store = state.read();
+    let verification = store
+        .verifications
+        .get(&verification_id)
+        .ok_or_else(|| not_found(&verification_id))?;
+    caller.require_customer(&verification.customer_id)?;
+    Ok(ok(BaseResponseVerification {
+        code: Some(200),
+        message: Some("Success".into()),
+        data: Some(view(&state, verification)),
+        success: Some(true),
+        timestamp: None,
+    }))
+}
+
+/// Decodes standard base64 (padding optional, line breaks and a `data:`
+/// URI prefix tolerated).
+fn decode_content(content: &str) -> Option<Vec<u8>> {
+    let content = match content.split_once(";base64,") {
+        Some((prefix, rest)) if prefix.starts_with("data:") => rest,
+        _ => content,
+    };
+    let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+    STANDARD
+        .decode(&compact)
+        .or_else(|_| STANDARD_NO_PAD.decode(&compact))
+        .ok()
+}
+
+/// Checks a document upload; the decoded size on success.
+fn check_document(
+    request: &UploadVerificationDocumentRequest,
+) -> Result<(String, usize), ApiError> {
+    let mut errors = Vec::new();
+    let document_type = request.document_type.trim().to_ascii_uppercase();
+    let document_type = document_type
+        .strip_prefix("DT_")
+        .unwrap_or(&document_type)
+        .to_string();
+    if !DOCUMENT_TYPES.contains(&document_type.as_str()) {
+        errors.push(FieldError::new(
+            "documentType",
+            format!(
+                "Unsupported document type '{}' (expected one of {})",
+                request.document_type,
+                DOCUMENT_TYPES.join(", ")
+            ),
+        ));
+    }
+    let mime = request.mime_type.trim().to_ascii_lowercase();
+    if !MIME_TYPES.contains(&mime.as_str()) {
+        errors.push(FieldError::new(
+            "mimeType",
+            format!(
+                "Unsupported MIME type '{}' (allowed: {})",
+                request.mime_type,
+                MIME_TYPES.join(", ")
+            ),
+        ));
+    }
+    if request.file_name.trim().is_empty() {
+        errors.push(FieldError::new("fileName", "fileName must not be blank"));
+    }
+    let size = match decode_content(&request.file_content) {
+        None => {
+            errors.push(FieldError::new(
+                "fileContent",
+                "fileContent is not valid base64",
+            ));
+            None
+        }
+        Some(bytes) if bytes.is_empty() => {
+            errors.push(FieldError::new("fileContent", "fileContent is empty"));
+            None
+        }
+        Some(bytes) if bytes.len() > MAX_DOCUMENT_BYTES => {
+            errors.push(FieldError::new(
+                "fileContent",
+                format!(
+                    "File too large: {} bytes (maximum {MAX_DOCUMENT_BYTES} bytes, 10 MB)",
+                    bytes.len()
+                ),
+            ));
+            None
+        }
+        Some(bytes) => Some(bytes.len()),
+    };
+    if let (Some(size), Some(declared)) = (size, request.file_size)
+        && u64::try_from(size).ok() != u64::try_from(declared).ok()
+    {
+        errors.push(FieldError::new(
+            "fileSize",
+            format!("fileSize {declared} does not match the decoded content ({size} bytes)"),
+        ));
+    }
+    match size {
+        Some(size) if errors.is_empty() => Ok((document_type, size)),
+        _ => {
+            let summary: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            let message = format!("Invalid document: {}", summary.join("; "));
+            Err(ApiError::bad_request(message).with_data(serde_json::json!({ "errors": errors })))
+        }
+    }
+}
+
+/// `POST /api/v2.1/verifications/{verificationId}/documents`
+pub(crate) async fn upload_verification_document(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(verification_id): Path<String>,
+    body: JsonRequest,
+) -> ApiResult {
+    let customer_id = state
+        .read()
+        .verifications
+        .get(&verification_id)
+        .map(|v| v.customer_id.clone())
+        .ok_or_else(|| not_found(&verification_id))?;
+    caller.require_customer(&customer_id)?;
+    let request: UploadVerificationDocumentRequest = body.decode()?;
+    let (document_type, size) = check_document(&request)?;
+    let document = Document {
+        id: ids::uuid(),
+        document_type,
+        file_name: request.file_name.trim().to_string(),
+        mime_type: request.mime_type.trim().to_ascii_lowercase(),
+
+        uploaded_at: state.clock.now(),
+        description: request.description.clone(),
+    };
+    let data = VerificationDocument {
+        document_id: Some(document.id.clone()),
+        id: Some(document.id.clone()),
+        document_type: Some(format!("DT_{}", document.document_type)),
+        file_type: Some(document.document_type.clone()),
+        file_name: Some(document.file_name.clone()),
+        status: Some("UPLOADED".into()),
+        content_type: Some(document.mime_type.clone()),
+        uploaded_at: Some(LenientTimestamp::from(document.uploaded_at)),
+        uploaded_by: Some(caller.user_id.clone()),
+        tenant_id: Some(state.config.tenant_id.clone()),
+        customer_id: Some(customer_id),
+        description: document.description.clone(),
+        verified: Some(false),
+        upload_date: None,
+    };
+    {
+        let mut store = state.write();
+        let verification = store
+            .verifications
+            .get_mut(&verification_id)
+            .ok_or_else(|| not_found(&verification_id))?;
+        if verification.status == VerificationStatus::Approved {
+            return Err(ApiError::conflict(format!(
+                "Verification '{verification_id}' is already approved; no more documents are accepted"
+            )));
+        }
+        verification.documents.push(document);
+    }
+    tracing::debug!(bytes = size, "document stored");
+    state.counters.side_effect(SideEffect::Document);
+    Ok(ok(BaseResponseVerificationDocument {
+        code: Some(200),
+        message: Some("Success".into()),
+        success: Some(true),
+        data: Some(data),
+    }))
+}
+
+/// `POST /api/v2.1/verifications/{verificationId}/approve` (admin)
+pub(crate) async fn approve_verification(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(verification_id): Path<String>,
+    body: JsonRequest,
+) -> ApiResult {
+    caller.require_admin()?;
+    let request: ApproveVerificationRequest = body.decode()?;
+    if let Some(status) = request.status.as_deref()
+        && !status.eq_ignore_ascii_case("APPROVED")
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "status",
+            format!("status '{status}' is not supported: this endpoint only approves (APPROVED)"),
+        )]));
+    }
+    let approved_by = [&request.approved_by, &request.user_id]
+        .into_iter()
+        .flatten()
+        .map(|v| v.trim())
+        .find(|v| !v.is_empty())
+        .unwrap_or(&state.config.admin_username)
+        .to_string();
+    let now = state.clock.now();
+    let level = {
+        let mut store = state.write();
+        let verification = store
+            .verifications
+            .get_mut(&verification_id)
+            .ok_or_else(|| not_found(&verification_id))?;
+        if verification.status == VerificationStatus::Approved {
+            return Err(ApiError::conflict(format!(
+                "Verification '{verification_id}' is already approved"
+            )));
+        }
+        if verification.documents.is_empty() {
+            return Err(ApiError::conflict(format!(
+                "Verification '{verification_id}' has no uploaded documents; upload at least one document before approval"
+            )));
+        }
+        verification.status = VerificationStatus::Approved;
+        verification.approved_at = Some(now);
+        verification.approved_by = Some(approved_by.clone());
+        verification.requested_level.clone()
+    };
+    state.counters.side_effect(SideEffect::Approval);
+    Ok(ok(BaseResponseVerificationApproval {
+        code: Some(200),
+        message: Some("Verification approved successfully".into()),
+        data: Some(VerificationApproval {
+            verification_id: Some(verification_id),
+            status: Some("APPROVED".into()),
+            level: Some(level),
+            approved_by: Some(approved_by),
+            approved_at: Some(LenientTimestamp::from(now)),
+        }),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(content: &str, mime: &str, kind: &str) -> UploadVerificationDocumentRequest {
+        UploadVerificationDocumentRequest {
+            customer_id: None,
+            description: None,
+            document_category: None,
+            document_type: kind.into(),
+            file_content: content.into(),
+            file_name: "passport.pdf".into(),
+            file_size: None,
+            mime_type: mime.into(),
+            verification_id: None,
+        }
+    }
+
+    #[test]
+    fn documents_are_checked() {
+        let pdf = "JVBERi0xLjQKJeLjz9MKJSVFT0YK";
+        assert_eq!(
+            check_document(&upload(pdf, "application/pdf", "PASSPORT")).unwrap(),
+            ("PASSPORT".to_string(), 21)
+        );
+        assert_eq!(
+            check_document(&upload(pdf, "image/png", "DT_PROOF_OF_ADDRESS"))
+                .unwrap()
+                .0,
+            "PROOF_OF_ADDRESS"
+        );
+        let data_uri = format!("data:application/pdf;base64,{pdf}");
+        assert!(check_document(&upload(&data_uri, "application/pdf", "PASSPORT")).is_ok());
+        for (content, mime, kind, field) in [
+            (pdf, "text/plain", "PASSPORT", "mimeType"),
+            ("%%%not base64%%%", "application/pdf", "PASSPORT", "fileContent"),
+            ("", "application/pdf", "PASSPORT", "fileContent"),
+            (pdf, "application/pdf", "TAX_RETURN", "documentType"),
+        ] {
+            let err = check_document(&upload(content, mime, kind)).unwrap_err();
+            assert_eq!(err.status, 400);
+            assert_eq!(err.data.unwrap()["errors"][0]["field"], field);
+        }
+        let mut declared = upload(pdf, "application/pdf", "PASSPORT");
+        declared.file_size = Some(99);
+        assert!(check_document(&declared).is_err());
+    }
+
+    #[test]
+    fn oversized_documents_are_refused() {
+        let big = STANDARD.encode(vec![0u8; MAX_DOCUMENT_BYTES + 1]);
+        let err = check_document(&upload(&big, "application/pdf", "PASSPORT")).unwrap_err();
+        let message = err.data.unwrap()["errors"][0]["message"].as_str().unwrap().to_string();
+        assert!(message.starts_with("File too large"), "{message}");
+        let fits = STANDARD.encode(vec![0u8; MAX_DOCUMENT_BYTES]);
+        assert!(check_document(&upload(&fits, "application/pdf", "PASSPORT")).is_ok());
+    }
+}

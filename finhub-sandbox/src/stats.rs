@@ -1,0 +1,166 @@
+//! Counters: every request per operation and every side effect, so a test
+//! can prove that a client sent a POST exactly once (a retried registration
+//! that created two customers shows up as `registrations: 2`).
+//!
+//! Counting is lock-free (one atomic per counter); [`Stats`] is a snapshot.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+use crate::operation::Operation;
+
+/// A side effect that the sandbox counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SideEffect {
+    Registration,
+    AdminSession,
+    CustomerSession,
+    SessionRefresh,
+    Logout,
+    Verification,
+    Document,
+    Approval,
+    Consent,
+    Activation,
+}
+
+const SIDE_EFFECTS: usize = 10;
+
+/// The live counters (shared by the server and every handle).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    requests: [AtomicU64; Operation::ALL.len()],
+    side_effects: [AtomicU64; SIDE_EFFECTS],
+    faults_injected: AtomicU64,
+}
+
+impl Counters {
+    pub fn request(&self, operation: Operation) {
+        self.requests[operation.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn side_effect(&self, effect: SideEffect) {
+        self.side_effects[effect as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn fault_injected(&self) {
+        self.faults_injected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn reset(&self) {
+        for counter in self
+            .requests
+            .iter()
+            .chain(&self.side_effects)
+            .chain([&self.faults_injected])
+        {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+
+    pub fn snapshot(&self) -> Stats {
+        let effect = |e: SideEffect| self.side_effects[e as usize].load(Ordering::Relaxed);
+        Stats {
+            requests: Operation::ALL
+                .into_iter()
+                .map(|op| (op, self.requests[op.index()].load(Ordering::Relaxed)))
+                .collect(),
+            side_effects: SideEffects {
+                registrations: effect(SideEffect::Registration),
+                admin_sessions: effect(SideEffect::AdminSession),
+                customer_sessions: effect(SideEffect::CustomerSession),
+                session_refreshes: effect(SideEffect::SessionRefresh),
+                logouts: effect(SideEffect::Logout),
+                verifications: effect(SideEffect::Verification),
+                documents: effect(SideEffect::Document),
+                approvals: effect(SideEffect::Approval),
+                consents: effect(SideEffect::Consent),
+                activations: effect(SideEffect::Activation),
+            },
+            faults_injected: self.faults_injected.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A snapshot of the sandbox's counters (also served at `GET /__sandbox/stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Requests received per operation id, whatever their outcome
+    /// (errors and injected faults included). Every operation is listed.
+    pub requests: BTreeMap<Operation, u64>,
+    /// State changes the sandbox made.
+    pub side_effects: SideEffects,
+    /// Fault rules that fired (a latency and a status on one request count 2).
+    pub faults_injected: u64,
+}
+
+impl Stats {
+    /// Requests received for `operation`.
+    pub fn requests_for(&self, operation: Operation) -> u64 {
+        self.requests.get(&operation).copied().unwrap_or(0)
+    }
+
+    /// Requests received for all operations together.
+    pub fn total_requests(&self) -> u64 {
+        self.requests.values().sum()
+    }
+}
+
+/// State changes, each counted once when it happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideEffects {
+    /// Customers (and their users) created.
+    pub registrations: u64,
+    /// Admin sessions created.
+    pub admin_sessions: u64,
+    /// Customer sessions created.
+    pub customer_sessions: u64,
+    /// Sessions refreshed.
+    pub session_refreshes: u64,
+    /// Sessions terminated.
+    pub logouts: u64,
+    /// Verifications created (either path).
+    pub verifications: u64,
+    /// Documents stored.
+    pub documents: u64,
+    /// Verifications approved.
+    pub approvals: u64,
+    /// Consents accepted.
+    pub consents: u64,
+    /// Customers activated.
+    pub activations: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_resets() {
+        let counters = Counters::default();
+        counters.request(Operation::CreateAdminSession);
+        counters.request(Operation::CreateAdminSession);
+        counters.request(Operation::ListCustomerWallets);
+        counters.side_effect(SideEffect::Registration);
+        counters.side_effect(SideEffect::Activation);
+        counters.fault_injected();
+        let stats = counters.snapshot();
+        assert_eq!(stats.requests_for(Operation::CreateAdminSession), 2);
+        assert_eq!(stats.requests_for(Operation::ListCustomerWallets), 1);
+        assert_eq!(stats.total_requests(), 3);
+        assert_eq!(stats.requests.len(), Operation::ALL.len());
+        assert_eq!(stats.side_effects.registrations, 1);
+        assert_eq!(stats.side_effects.activations, 1);
+        assert_eq!(stats.faults_injected, 1);
+        let json = serde_json::to_value(&stats).unwrap();
+        assert_eq!(json["requests"]["create_admin_session"], 2);
+        assert_eq!(json["sideEffects"]["registrations"], 1);
+        counters.reset();
+        assert_eq!(counters.snapshot().total_requests(), 0);
+        assert_eq!(counters.snapshot().side_effects, SideEffects::default());
+    }
+}

@@ -1,0 +1,465 @@
+//! Shared test helpers: a raw HTTP client that sends FinHub's standard
+//! headers and records every response (for the schema test), and the steps
+//! of the journey.
+
+use std::sync::{Arc, Mutex};
+
+use finhub_sandbox::{Operation, Sandbox, SandboxCredentials};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A response as the tests look at it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    /// `data` of the envelope.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// `message` of the envelope.
+    pub fn message(&self) -> &str {
+        self.body["message"].as_str().unwrap_or("")
+    }
+
+    /// Fields named in `data.errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["data"]["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts the status and the `{code, message}` envelope.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "unexpected status: {}", self.text);
+        assert_eq!(self.body["code"], status, "code differs from status: {}", self.text);
+        assert!(self.body["message"].is_string(), "no message: {}", self.text);
+        self
+    }
+
+    /// Asserts an error with exactly `message`.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, message: &str) -> &Self {
+        self.expect(status);
+        assert_eq!(self.message(), message, "{}", self.text);
+        self
+    }
+}
+
+/// One recorded exchange.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub operation: Operation,
+    pub status: u16,
+    pub body: Value,
+}
+
+/// A raw client for the sandbox.
+#[derive(Clone)]
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub credentials: SandboxCredentials,
+    pub recorded: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// The standard headers with the runner defaults.
+pub fn standard_headers(tenant: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("X-Tenant-ID", tenant.to_string()),
+        ("X-Forwarded-For", "127.0.0.1".into()),
+        ("X-Forwarded-From", "integration-client".into()),
+        ("platform", "web".into()),
+        ("deviceId", "integration-device".into()),
+        ("User-Agent", "finhub-sandbox-tests/0.1".into()),
+    ]
+}
+
+impl Api {
+    pub fn new(sandbox: &Sandbox) -> Self {
+        Api {
+            client: reqwest::Client::new(),
+            base: sandbox.base_url().to_string(),
+            credentials: sandbox.credentials(),
+            recorded: Arc::default(),
+        }
+    }
+
+    /// Sends `operation` at `path` with the standard headers (minus
+    /// `without`, plus `extra`), an optional bearer token and JSON body.
+    pub async fn send_with(
+        &self,
+        operation: Operation,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        without: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let method: Method = operation.method().as_str().parse().unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in standard_headers(&self.credentials.tenant_id) {
+            if !without.contains(&name) {
+                request = request.header(name, value);
+            }
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the sandbox answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        self.recorded.lock().unwrap().push(Recorded {
+            operation,
+            status,
+            body: body.clone(),
+        });
+        Reply {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        operation: Operation,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        self.send_with(operation, path, token, body, &[], &[]).await
+    }
+
+    /// Admin login; the access token.
+    pub async fn admin_login(&self) -> Session {
+        let reply = self.admin_login_with(self.credentials.admin_password.expose()).await;
+        reply.expect(200);
+        Session::from(&reply)
+    }
+
+    pub async fn admin_login_with(&self, password: &str) -> Reply {
+        let c = &self.credentials;
+        self.send(
+            Operation::CreateAdminSession,
+            &format!(
+                "/api/v2.1/admin/organization/{}/users/{}/sessions",
+                c.organization_id, c.admin_user_id
+            ),
+            None,
+            Some(json!({
+                "username": c.admin_username,
+                "password": password,
+                "tenantKey": c.tenant_key.expose(),
+                "tenantSecret": c.tenant_secret.expose(),
+            })),
+        )
+        .await
+    }
+
+    /// Registers `email`; (customerId, userId).
+    pub async fn register(&self, admin: &str, email: &str) -> (String, String) {
+        let reply = self
+            .send(
+                Operation::RegisterIndividualCustomer,
+                "/api/v2.1/customer/individual/registration",
+                Some(admin),
+                Some(registration(email)),
+            )
+            .await;
+        reply.expect(200);
+        (
+            reply.data()["id"].as_str().unwrap().to_string(),
+            reply.data()["user"]["id"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn customer_login_with(
+        &self,
+        customer_id: &str,
+        user_id: &str,
+        username: &str,
+        password: &str,
+    ) -> Reply {
+        let c = &self.credentials;
+        self.send(
+            Operation::CreateCustomerSession,
+            &format!("/api/v2.1/customer/individual/{customer_id}/users/{user_id}/sessions"),
+            None,
+            Some(json!({
+                "username": username,
+                "password": password,
+                "tenantKey": c.tenant_key.expose(),
+                "tenantSecret": c.tenant_secret.expose(),
+            })),
+        )
+        .await
+    }
+
+    pub async fn customer_login(&self, customer: &Customer) -> Session {
+        let reply = self
+            .customer_login_with(&customer.id, &customer.user_id, &customer.email, PASSWORD)
+            .await;
+        reply.expect(200);
+        Session::from(&reply)
+    }
+
+    /// Registers and logs in a customer.
+    pub async fn onboard_start(&self, admin: &str, email: &str) -> Customer {
+        let (id, user_id) = self.register(admin, email).await;
+        let mut customer = Customer {
+            id,
+            user_id,
+            email: email.to_string(),
+            session: Session::default(),
+        };
+        customer.session = self.customer_login(&customer).await;
+        customer
+    }
+
+    /// Creates a verification; its id.
+    pub async fn create_verification(&self, token: &str, customer_id: &str) -> String {
+        let reply = self
+            .send(
+                Operation::CreateVerification,
+                "/api/v2.1/verifications",
+                Some(token),
+                Some(json!({
+                    "customerId": customer_id,
+                    "type": "IDENTITY_VERIFICATION",
+                    "requestedLevel": "TENANT_VERIFIED",
+                    "requestedByUserId": "admin-user",
+                    "notes": "Identity Verification",
+                    "additionalData": {"verificationReason": "Customer onboarding", "priority": "NORMAL"}
+                })),
+            )
+            .await;
+        reply.expect(200);
+        reply.data()["verificationId"].as_str().unwrap().to_string()
+    }
+
+    pub async fn upload(&self, token: &str, verification_id: &str, document_type: &str) -> Reply {
+        self.send(
+            Operation::UploadVerificationDocument,
+            &format!("/api/v2.1/verifications/{verification_id}/documents"),
+            Some(token),
+            Some(json!({
+                "verificationId": verification_id,
+                "documentType": document_type,
+                "mimeType": "application/pdf",
+                "fileName": "passport.pdf",
+                "fileContent": PDF_BASE64,
+            })),
+        )
+        .await
+    }
+
+    pub async fn approve(&self, admin: &str, verification_id: &str) -> Reply {
+        self.send(
+            Operation::ApproveVerification,
+            &format!("/api/v2.1/verifications/{verification_id}/approve"),
+            Some(admin),
+            Some(json!({
+                "verificationId": verification_id,
+                "status": "APPROVED",
+                "comment": "Approved",
+                "userId": "E2E_ADMIN"
+            })),
+        )
+        .await
+    }
+
+    pub async fn consent(&self, token: &str, customer_id: &str, kind: &str) -> Reply {
+        self.send(
+            Operation::AcceptConsent,
+            &format!("/api/v2.1/customer/individual/{customer_id}/consents/{kind}"),
+            Some(token),
+            Some(json!({"accepted": true, "version": "1.0"})),
+        )
+        .await
+    }
+
+    pub async fn readiness(&self, token: &str, customer_id: &str) -> Reply {
+        self.send(
+            Operation::CheckActivationReadiness,
+            &format!(
+                "/api/v2.1/customer/individual/{customer_id}/owner/{}/activation/check",
+                self.credentials.tenant_id
+            ),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn activate(&self, admin: &str, customer_id: &str, user: &str) -> Reply {
+        self.send(
+            Operation::ActivateCustomer,
+            &format!("/api/v2.1/customer/individual/{customer_id}/activation"),
+            Some(admin),
+            Some(json!({"userId": user, "code": "ACTIVATION_CODE_20260331114954"})),
+        )
+        .await
+    }
+
+    pub async fn wallets(&self, token: &str, customer_id: &str) -> Reply {
+        self.send(
+            Operation::ListCustomerWallets,
+            &format!("/api/v2.1/wallets/customer/{customer_id}?customerType=B2C"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// Everything up to (not including) activation: verification with one
+    /// document approved and all three consents.
+    pub async fn make_ready(&self, admin: &str, customer: &Customer) {
+        let verification = self
+            .create_verification(&customer.session.token, &customer.id)
+            .await;
+        self.upload(&customer.session.token, &verification, "PASSPORT")
+            .await
+            .expect(200);
+        self.approve(admin, &verification).await.expect(200);
+        for kind in ["terms", "privacy", "data-processing"] {
+            self.consent(&customer.session.token, &customer.id, kind)
+                .await
+                .expect(200);
+        }
+    }
+
+    pub fn session_path(&self, customer: &Customer, session_id: &str) -> String {
+        format!(
+            "/api/v2.1/customer/individual/{}/users/{}/sessions/{session_id}",
+            customer.id, customer.user_id
+        )
+    }
+}
+
+/// Tokens of a login.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub token: String,
+    pub refresh_token: String,
+    pub session_id: String,
+}
+
+impl From<&Reply> for Session {
+    fn from(reply: &Reply) -> Self {
+        let data = reply.data();
+        Session {
+            token: data["token"].as_str().unwrap().to_string(),
+            refresh_token: data["refreshToken"].as_str().unwrap().to_string(),
+            session_id: data["sessionId"].as_str().unwrap().to_string(),
+        }
+    }
+}
+
+/// A registered, logged-in customer.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub session: Session,
+}
+
+/// The customers' password.
+pub const PASSWORD: &str = "SecurePass123!";
+
+/// A tiny PDF, base64 (the spec's example).
+pub const PDF_BASE64: &str = "JVBERi0xLjQKJeLjz9MKJSVFT0YK";
+
+/// A unique e-mail for a test.
+pub fn email(tag: &str) -> String {
+    format!("{tag}.{}@example.test", uuid_suffix())
+}
+
+fn uuid_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The documented registration body for `email`.
+pub fn registration(email: &str) -> Value {
+    json!({
+        "firstName": "Marcus",
+        "lastName": "Jensen",
+        "email": email,
+        "phone": "+37060012345",
+        "password": PASSWORD,
+        "matchingPassword": PASSWORD,
+        "dateOfBirth": "1990-05-15",
+        "gender": "MALE",
+        "nationality": "LT",
+        "placeOfBirth": "Vilnius",
+        "pincode": "12345",
+        "roleIds": ["ACCOUNT_OWNER", "USER"],
+        "customerCategory": {"id": "fs-cat-b2c-low-001", "name": "Individual Standard"},
+        "individualCustomer": {
+            "tenantId": "d1e2f3a4-b5c6-47d8-9e0f-1a2b3c4d5e6f",
+            "customerName": "Marcus Jensen",
+            "person": {
+                "firstName": "Marcus",
+                "lastName": "Jensen",
+                "email": email,
+                "dateOfBirth": "1990-05-15",
+                "gender": "MALE",
+                "nationality": "LT",
+                "placeOfBirth": "Vilnius",
+                "fullName": "Marcus Jensen",
+                "addresses": [{
+                    "type": "HOME", "street": "123 Medium Risk Street", "city": "Compliance City",
+                    "postalCode": "12345", "country": "LT", "isPrimary": true
+                }],
+                "contacts": [{"type": "EMAIL", "value": email, "isPrimary": true}]
+            },
+            "user": {
+                "username": email,
+                "email": email,
+                "password": PASSWORD,
+                "status": "PENDING_ACTIVATION",
+                "roles": ["ACCOUNT_OWNER", "USER"],
+                "isActive": false
+            }
+        }
+    })
+}
+
+/// Decodes a JWT's payload without checking it.
+pub fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url payload");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the sandbox, all against a real server on 127.0.0.1.
+
+mod common;
+mod journey;
