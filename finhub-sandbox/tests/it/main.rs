@@ -7,3 +7,4 @@ mod journey;
 mod rules;
 mod schema;
 mod server;
+mod traces;
