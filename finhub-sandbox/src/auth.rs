@@ -5,15 +5,20 @@
 //! Secrets are kept only as SHA-256 digests and compared in constant time;
 //! no slow KDF, so login stays cheap under load.
 
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+use jsonwebtoken::{Algorithm, Header};
+use ring::hmac;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -25,7 +30,13 @@ pub(crate) const ISSUER: &str = "bff";
 /// JWT audience of every sandbox token (as FinHub's).
 pub(crate) const AUDIENCE: &str = "bff-clients";
 
-/// A secret kept as its SHA-256 digest.
+/// Constant-time equality of a configured secret and a presented one (the
+/// length may leak, the content does not).
+pub(crate) fn secret_eq(expected: &str, presented: &str) -> bool {
+    bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+}
+
+/// A customer's password, kept only as its SHA-256 digest.
 pub(crate) struct SecretDigest([u8; 32]);
 
 impl SecretDigest {
@@ -41,8 +52,14 @@ impl SecretDigest {
 }
 
 /// Failed-login bookkeeping of one user.
+///
+/// A successful login of an unlocked user with no failures behind it, the
+/// common case, only reads two atomics; the mutex is taken when there is
+/// something to record or lift.
 #[derive(Debug, Default)]
 pub(crate) struct LoginGuard {
+    /// Mirrors `state.failures != 0 || state.locked_until.is_some()`.
+    dirty: AtomicBool,
     state: Mutex<GuardState>,
 }
 
@@ -66,17 +83,27 @@ impl LoginGuard {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn store(&self, state: &GuardState) {
+        let dirty = state.failures != 0 || state.locked_until.is_some();
+        self.dirty.store(dirty, Ordering::Release);
+    }
+
     /// `Err(until)` while the user is locked; an expired lock is lifted.
     pub fn check(&self, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        if !self.dirty.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let mut state = self.lock();
-        match state.locked_until {
+        let result = match state.locked_until {
             Some(until) if until > now => Err(until),
             Some(_) => {
                 *state = GuardState::default();
                 Ok(())
             }
             None => Ok(()),
-        }
+        };
+        self.store(&state);
+        result
     }
 
     /// Records a failed attempt; the `threshold`-th in a row locks the user
@@ -85,56 +112,58 @@ impl LoginGuard {
         let mut state = self.lock();
         state.failures += 1;
         let attempts = state.failures;
+        let mut locked_until = None;
         if attempts >= threshold {
             let until = now + TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX);
             state.locked_until = Some(until);
             state.failures = 0;
-            return Failure {
-                attempts,
-                locked_until: Some(until),
-            };
+            locked_until = Some(until);
         }
+        self.store(&state);
         Failure {
             attempts,
-            locked_until: None,
+            locked_until,
         }
     }
 
     /// A successful login resets the count.
     pub fn succeed(&self) {
-        let mut state = self.lock();
-        if state.failures != 0 {
-            state.failures = 0;
+        if !self.dirty.load(Ordering::Acquire) {
+            return;
         }
+        let mut state = self.lock();
+        state.failures = 0;
+        self.store(&state);
     }
 }
 
 /// `userType` of a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub(crate) enum UserType {
     Admin,
     Consumer,
 }
 
-/// The claims of a sandbox token: FinHub's documented set.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Claims {
-    pub iss: String,
-    pub aud: String,
-    pub sub: String,
+/// The claims of a sandbox token that verification reads back (FinHub's
+/// documented set also has `sub`, `iat` and `roles`).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Claims<'a> {
+    #[serde(borrow)]
+    pub iss: Cow<'a, str>,
+    #[serde(borrow)]
+    pub aud: Cow<'a, str>,
     pub exp: i64,
-    pub iat: i64,
-    #[serde(rename = "tenantId")]
-    pub tenant_id: String,
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    #[serde(rename = "userId")]
-    pub user_id: String,
+    #[serde(rename = "tenantId", borrow)]
+    pub tenant_id: Cow<'a, str>,
+    #[serde(rename = "customerId", default, borrow)]
+    pub customer_id: Option<Cow<'a, str>>,
+    #[serde(rename = "userId", borrow)]
+    pub user_id: Cow<'a, str>,
     #[serde(rename = "userType")]
     pub user_type: UserType,
-    pub roles: Vec<String>,
-    pub jti: String,
+    #[serde(borrow)]
+    pub jti: Cow<'a, str>,
 }
 
 /// A freshly signed access token.
@@ -143,12 +172,26 @@ pub(crate) struct Issued {
     pub jti: String,
 }
 
-/// Signs and verifies access tokens.
+/// What a verified token says about its bearer.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub caller: Caller,
+    pub tenant_id: String,
+    pub jti: String,
+}
+
+/// Signs and verifies access tokens: HS256 JWTs.
+///
+/// The header comes from `jsonwebtoken` and the tokens are ordinary JWTs
+/// (the tests read them with `jsonwebtoken::decode`). Because every login
+/// and every authenticated request pays for it, the hot path is trimmed:
+/// the header is encoded once, the HMAC key (ring's, the primitive
+/// `jsonwebtoken` uses) is prepared once instead of per token, claims are
+/// written directly and read back without copying.
 pub(crate) struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
-    header: Header,
+    key: hmac::Key,
+    /// base64url of `{"typ":"JWT","alg":"HS256"}`.
+    header: String,
     lifetime_secs: i64,
 }
 
@@ -159,19 +202,16 @@ pub(crate) enum Expiry {
     Tolerate,
 }
 
+fn invalid() -> ApiError {
+    ApiError::unauthorized("Invalid token")
+}
+
 impl Tokens {
     pub fn new(secret: &[u8], lifetime: Duration) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        // Expiry is checked against the sandbox clock, not the system's.
-        validation.validate_exp = false;
-        validation.leeway = 0;
+        let header = serde_json::to_vec(&Header::new(Algorithm::HS256)).unwrap_or_default();
         Tokens {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            header: Header::new(Algorithm::HS256),
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            header: URL_SAFE_NO_PAD.encode(header),
             lifetime_secs: i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
         }
     }
@@ -190,44 +230,104 @@ impl Tokens {
         user_type: UserType,
         now_secs: i64,
     ) -> Result<Issued, ApiError> {
-        let jti = uuid::Uuid::new_v4().to_string();
-        let claims = Claims {
-            iss: ISSUER.to_string(),
-            aud: AUDIENCE.to_string(),
-            sub: user_id.to_string(),
-            exp: now_secs.saturating_add(self.lifetime_secs),
-            iat: now_secs,
-            tenant_id: tenant_id.to_string(),
-            customer_id: customer_id.map(str::to_string),
-            user_id: user_id.to_string(),
-            user_type,
-            roles: vec![
-                match user_type {
-                    UserType::Admin => "ADMIN",
-                    UserType::Consumer => "USER",
-                }
-                .to_string(),
-            ],
-            jti,
+        let jti = crate::ids::uuid();
+        let (kind, role) = match user_type {
+            UserType::Admin => ("ADMIN", "ADMIN"),
+            UserType::Consumer => ("CONSUMER", "USER"),
         };
-        let token = jsonwebtoken::encode(&self.header, &claims, &self.encoding)
-            .map_err(|_| ApiError::internal("Could not sign the access token"))?;
-        Ok(Issued {
-            token,
-            jti: claims.jti,
-        })
+        // The claims in the documented order, written directly (this runs
+        // on every login; `Claims` reads them back with serde).
+        let mut payload = String::with_capacity(320);
+        payload.push_str(r#"{"iss":"#);
+        push_json_str(&mut payload, ISSUER);
+        payload.push_str(r#","aud":"#);
+        push_json_str(&mut payload, AUDIENCE);
+        payload.push_str(r#","sub":"#);
+        push_json_str(&mut payload, user_id);
+        payload.push_str(r#","exp":"#);
+        payload.push_str(&now_secs.saturating_add(self.lifetime_secs).to_string());
+        payload.push_str(r#","iat":"#);
+        payload.push_str(&now_secs.to_string());
+        payload.push_str(r#","tenantId":"#);
+        push_json_str(&mut payload, tenant_id);
+        if let Some(customer_id) = customer_id {
+            payload.push_str(r#","customerId":"#);
+            push_json_str(&mut payload, customer_id);
+        }
+        payload.push_str(r#","userId":"#);
+        push_json_str(&mut payload, user_id);
+        payload.push_str(r#","userType":"#);
+        push_json_str(&mut payload, kind);
+        payload.push_str(r#","roles":["#);
+        push_json_str(&mut payload, role);
+        payload.push_str(r#"],"jti":"#);
+        push_json_str(&mut payload, &jti);
+        payload.push('}');
+        let payload = payload.into_bytes();
+        // Exactly the final length: header, payload and the 43-character
+        // signature, base64url without padding, and two dots.
+        let mut token =
+            String::with_capacity(self.header.len() + payload.len().div_ceil(3) * 4 + 45);
+        token.push_str(&self.header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        let signature = hmac::sign(&self.key, token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
+        Ok(Issued { token, jti })
     }
 
-    /// Checks signature, issuer, audience and (unless tolerated) expiry.
-    pub fn verify(&self, token: &str, now_secs: i64, expiry: Expiry) -> Result<Claims, ApiError> {
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| ApiError::unauthorized("Invalid token"))?
-            .claims;
+    /// Checks header, signature, issuer, audience and (unless tolerated)
+    /// expiry; every failure is 401 "Invalid token" or "Token expired".
+    pub fn verify(&self, token: &str, now_secs: i64, expiry: Expiry) -> Result<Verified, ApiError> {
+        let (message, signature) = token.rsplit_once('.').ok_or_else(invalid)?;
+        let (header, payload) = message.split_once('.').ok_or_else(invalid)?;
+        if header != self.header {
+            let decoded = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+            if decoded.alg != Algorithm::HS256 {
+                return Err(invalid());
+            }
+        }
+        let mut tag = [0u8; 32];
+        match URL_SAFE_NO_PAD.decode_slice(signature, &mut tag) {
+            Ok(32) => {}
+            _ => return Err(invalid()),
+        }
+        hmac::verify(&self.key, message.as_bytes(), &tag).map_err(|_| invalid())?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
+        let claims: Claims<'_> = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+        if claims.iss != ISSUER || claims.aud != AUDIENCE {
+            return Err(invalid());
+        }
         if expiry == Expiry::Enforce && claims.exp <= now_secs {
             return Err(ApiError::unauthorized("Token expired"));
         }
-        Ok(claims)
+        Ok(Verified {
+            caller: Caller {
+                user_type: claims.user_type,
+                user_id: claims.user_id.into_owned(),
+                customer_id: claims.customer_id.map(Cow::into_owned),
+            },
+            tenant_id: claims.tenant_id.into_owned(),
+            jti: claims.jti.into_owned(),
+        })
     }
+}
+
+/// Appends `text` as a JSON string literal.
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Who is calling: read from a verified bearer token.
@@ -267,10 +367,9 @@ impl Caller {
 }
 
 fn authenticate(parts: &Parts, state: &AppState, expiry: Expiry) -> Result<Caller, ApiError> {
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("Missing bearer token (Authorization: Bearer <token>)"))?;
+    let value = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized("Missing bearer token (Authorization: Bearer <token>)")
+    })?;
     let value = value
         .to_str()
         .map_err(|_| ApiError::unauthorized("Invalid token"))?;
@@ -280,20 +379,16 @@ fn authenticate(parts: &Parts, state: &AppState, expiry: Expiry) -> Result<Calle
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::unauthorized("Authorization must be a Bearer token"))?;
-    let claims = state
-        .tokens
-        .verify(token, state.clock.now_secs(), expiry)?;
-    if claims.tenant_id != state.config.tenant_id {
+    let verified = state.tokens.verify(token, state.clock.now_secs(), expiry)?;
+    if verified.tenant_id != state.config.tenant_id {
         return Err(ApiError::unauthorized("Invalid token"));
     }
-    if state.sessions.is_revoked(&claims.jti) {
-        return Err(ApiError::unauthorized("Session terminated: the token was logged out"));
+    if state.sessions.is_revoked(&verified.jti) {
+        return Err(ApiError::unauthorized(
+            "Session terminated: the token was logged out",
+        ));
     }
-    Ok(Caller {
-        user_type: claims.user_type,
-        user_id: claims.user_id,
-        customer_id: claims.customer_id,
-    })
+    Ok(verified.caller)
 }
 
 impl FromRequestParts<Arc<AppState>> for Caller {
@@ -326,6 +421,32 @@ impl FromRequestParts<Arc<AppState>> for RefreshCaller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jsonwebtoken::{DecodingKey, EncodingKey};
+
+    #[test]
+    fn claims_are_escaped_json() {
+        let mut out = String::new();
+        push_json_str(&mut out, "a\"b\\c\n\u{1}é");
+        assert_eq!(
+            serde_json::from_str::<String>(&out).unwrap(),
+            "a\"b\\c\n\u{1}é"
+        );
+        let tokens = Tokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(5));
+        let issued = tokens
+            .issue("ten\"ant", "us\\er", None, UserType::Admin, 7)
+            .unwrap();
+        let verified = tokens.verify(&issued.token, 8, Expiry::Enforce).unwrap();
+        assert_eq!(verified.tenant_id, "ten\"ant");
+        assert_eq!(verified.caller.user_id, "us\\er");
+    }
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert!(secret_eq("sbxK_7Qm2", "sbxK_7Qm2"));
+        assert!(!secret_eq("sbxK_7Qm2", "sbxK_7Qm3"));
+        assert!(!secret_eq("sbxK_7Qm2", "sbxK_7Qm"));
+        assert!(!secret_eq("sbxK_7Qm2", ""));
+    }
 
     #[test]
     fn digests_compare_by_value() {
@@ -357,30 +478,106 @@ mod tests {
 
     #[test]
     fn tokens_carry_finhub_claims_and_expire_by_the_given_clock() {
-        let tokens = Tokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let tokens = Tokens::new(secret, Duration::from_secs(60));
         let issued = tokens
-            .issue("tenant", "6r1k1hw6npq", Some("cust"), UserType::Consumer, 1_000)
+            .issue(
+                "tenant",
+                "6r1k1hw6npq",
+                Some("cust"),
+                UserType::Consumer,
+                1_000,
+            )
             .unwrap();
-        let claims = tokens.verify(&issued.token, 1_059, Expiry::Enforce).unwrap();
-        assert_eq!(claims.iss, "bff");
-        assert_eq!(claims.aud, "bff-clients");
-        assert_eq!(claims.sub, "6r1k1hw6npq");
-        assert_eq!(claims.user_id, "6r1k1hw6npq");
-        assert_eq!(claims.customer_id.as_deref(), Some("cust"));
-        assert_eq!(claims.exp - claims.iat, 60);
-        assert_eq!(claims.roles, ["USER"]);
-        assert_eq!(claims.jti, issued.jti);
-        let err = tokens.verify(&issued.token, 1_060, Expiry::Enforce).unwrap_err();
+        let verified = tokens
+            .verify(&issued.token, 1_059, Expiry::Enforce)
+            .unwrap();
+        assert_eq!(verified.caller.user_id, "6r1k1hw6npq");
+        assert_eq!(verified.caller.customer_id.as_deref(), Some("cust"));
+        assert_eq!(verified.caller.user_type, UserType::Consumer);
+        assert_eq!(verified.tenant_id, "tenant");
+        assert_eq!(verified.jti, issued.jti);
+        let err = tokens
+            .verify(&issued.token, 1_060, Expiry::Enforce)
+            .unwrap_err();
         assert_eq!(err.message, "Token expired");
-        assert!(tokens.verify(&issued.token, 9_999, Expiry::Tolerate).is_ok());
+        assert!(
+            tokens
+                .verify(&issued.token, 9_999, Expiry::Tolerate)
+                .is_ok()
+        );
 
+        // A standard JWT library reads it, with the documented claims.
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
+        validation.set_issuer(&["bff"]);
+        validation.set_audience(&["bff-clients"]);
+        validation.validate_exp = false;
+        let decoded = jsonwebtoken::decode::<serde_json::Value>(
+            &issued.token,
+            &DecodingKey::from_secret(secret),
+            &validation,
+        )
+        .unwrap();
+        assert_eq!(decoded.header.alg, Algorithm::HS256);
+        assert_eq!(decoded.header.typ.as_deref(), Some("JWT"));
+        let claims = decoded.claims;
+        assert_eq!(claims["iss"], "bff");
+        assert_eq!(claims["aud"], "bff-clients");
+        assert_eq!(claims["sub"], "6r1k1hw6npq");
+        assert_eq!(claims["userId"], "6r1k1hw6npq");
+        assert_eq!(claims["customerId"], "cust");
+        assert_eq!(claims["tenantId"], "tenant");
+        assert_eq!(claims["userType"], "CONSUMER");
+        assert_eq!(claims["roles"], serde_json::json!(["USER"]));
+        assert_eq!(claims["exp"], 1_060);
+        assert_eq!(claims["iat"], 1_000);
+        assert_eq!(claims["jti"], issued.jti.as_str());
+    }
+
+    #[test]
+    fn forged_and_foreign_tokens_are_invalid() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let tokens = Tokens::new(secret, Duration::from_secs(60));
+        let issued = tokens
+            .issue("tenant", "admin", None, UserType::Admin, 1_000)
+            .unwrap();
+        let invalid = |token: &str| {
+            tokens
+                .verify(token, 1_000, Expiry::Enforce)
+                .map(|_| ())
+                .unwrap_err()
+                .message
+        };
         let other = Tokens::new(b"another-secret-of-32-bytes......", Duration::from_secs(60));
+        let foreign = other
+            .issue("tenant", "admin", None, UserType::Admin, 1_000)
+            .unwrap();
+        assert_eq!(invalid(&foreign.token), "Invalid token");
+        let forged_claims = URL_SAFE_NO_PAD.encode(
+            br#"{"iss":"bff","aud":"bff-clients","sub":"x","exp":9999999999,"iat":0,"tenantId":"tenant","userId":"x","userType":"ADMIN","roles":["ADMIN"],"jti":"j"}"#,
+        );
+        let mut parts: Vec<&str> = issued.token.split('.').collect();
+        parts[1] = &forged_claims;
+        assert_eq!(invalid(&parts.join(".")), "Invalid token");
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = issued.token.split('.').nth(1).unwrap();
         assert_eq!(
-            other.verify(&issued.token, 1_000, Expiry::Enforce).unwrap_err().message,
+            invalid(&format!("{none_header}.{payload}.")),
             "Invalid token"
         );
-        let header = jsonwebtoken::decode_header(&issued.token).unwrap();
-        assert_eq!(header.alg, Algorithm::HS256);
-        assert_eq!(header.typ.as_deref(), Some("JWT"));
+        for garbage in ["", "a.b", "a.b.c", "not a token"] {
+            assert_eq!(invalid(garbage), "Invalid token");
+        }
+        // The right secret but another issuer: refused; FinHub's issuer: read.
+        let key = EncodingKey::from_secret(secret);
+        let mut claims = serde_json::json!({
+            "iss": "muse-proxy-bff", "aud": "bff-clients", "sub": "x", "exp": 9_999, "iat": 0,
+            "tenantId": "tenant", "userId": "x", "userType": "ADMIN", "roles": ["ADMIN"], "jti": "j"
+        });
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
+        assert_eq!(invalid(&token), "Invalid token");
+        claims["iss"] = "bff".into();
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
+        assert!(tokens.verify(&token, 1_000, Expiry::Enforce).is_ok());
     }
 }

@@ -29,18 +29,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonRequest {
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("Request body too large (limit {BODY_LIMIT} bytes)"),
-                    )
-                } else {
-                    ApiError::bad_request("Could not read the request body")
-                }
-            })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("Request body too large (limit {BODY_LIMIT} bytes)"),
+                )
+            } else {
+                ApiError::bad_request("Could not read the request body")
+            }
+        })?;
         Ok(JsonRequest {
             content_type,
             bytes,
@@ -82,11 +80,16 @@ fn is_json(content_type: &str) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Decodes JSON text into `T`; syntax errors and type errors become 400s.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Fast path; the slower path-tracking decoder only runs to explain a failure.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(path_error)?;
     deserializer.end().map_err(|e| malformed(&e))?;
@@ -145,16 +148,26 @@ mod tests {
         assert_eq!(errors(&err)[0]["field"], "version");
         assert_eq!(errors(&err)[0]["message"], "version is required");
 
-        let err = parse::<AcceptConsentRequest>(br#"{"accepted":"yes","version":"1"}"#).unwrap_err();
+        let err =
+            parse::<AcceptConsentRequest>(br#"{"accepted":"yes","version":"1"}"#).unwrap_err();
         assert_eq!(errors(&err)[0]["field"], "accepted");
     }
 
     #[test]
     fn syntax_errors_are_malformed_json() {
         let err = parse::<AcceptConsentRequest>(br#"{"accepted":tru"#).unwrap_err();
-        assert!(err.message.starts_with("Malformed JSON request body"), "{}", err.message);
-        let err = parse::<AcceptConsentRequest>(br#"{"accepted":true,"version":"1"} x"#).unwrap_err();
-        assert!(err.message.starts_with("Malformed JSON request body"), "{}", err.message);
+        assert!(
+            err.message.starts_with("Malformed JSON request body"),
+            "{}",
+            err.message
+        );
+        let err =
+            parse::<AcceptConsentRequest>(br#"{"accepted":true,"version":"1"} x"#).unwrap_err();
+        assert!(
+            err.message.starts_with("Malformed JSON request body"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

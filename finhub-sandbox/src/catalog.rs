@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use finhub_api::types::{BaseResponseCategorizationHierarchy, CategorizationHierarchy, Category, Feature};
+use finhub_api::types::{
+    BaseResponseCategorizationHierarchy, CategorizationHierarchy, Category, Feature,
+};
 
 /// An individual (B2C) category a registration may name.
 #[derive(Debug, Clone)]
@@ -143,13 +145,27 @@ mod tests {
         let data = body.data.unwrap();
         assert_eq!(data.tenant_id.as_deref(), Some("t-1"));
         assert_eq!(
-            data.categories["INDIVIDUAL_STANDARD"].database_id.as_deref(),
+            data.categories["INDIVIDUAL_STANDARD"]
+                .database_id
+                .as_deref(),
             Some("fs-cat-b2c-low-001")
         );
-        assert_eq!(catalog.classify("fs-cat-b2c-low-001"), CategoryMatch::Individual);
-        assert_eq!(catalog.classify("INDIVIDUAL_STANDARD"), CategoryMatch::Individual);
-        assert_eq!(catalog.classify("fs-cat-b2b-small-001"), CategoryMatch::Business);
+        assert_eq!(
+            catalog.classify("fs-cat-b2c-low-001"),
+            CategoryMatch::Individual
+        );
+        assert_eq!(
+            catalog.classify("INDIVIDUAL_STANDARD"),
+            CategoryMatch::Individual
+        );
+        assert_eq!(
+            catalog.classify("fs-cat-b2b-small-001"),
+            CategoryMatch::Business
+        );
         assert_eq!(catalog.classify("nope"), CategoryMatch::Unknown);
-        assert_eq!(catalog.individual_ids().collect::<Vec<_>>(), ["fs-cat-b2c-low-001"]);
+        assert_eq!(
+            catalog.individual_ids().collect::<Vec<_>>(),
+            ["fs-cat-b2c-low-001"]
+        );
     }
 }

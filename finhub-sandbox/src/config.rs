@@ -167,7 +167,9 @@ impl SandboxConfig {
 
     /// Like [`from_env`](Self::from_env), reading variables through `lookup`
     /// (tests pass a map instead of touching the process environment).
-    pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        mut lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut config = SandboxConfig::default();
         let mut text = |name: &str, target: &mut String| -> Result<(), ConfigError> {
             if let Some(value) = lookup(name) {
@@ -180,7 +182,10 @@ impl SandboxConfig {
         };
         text("FINHUB_SANDBOX_TENANT_ID", &mut config.tenant_id)?;
         text("FINHUB_SANDBOX_TENANT_NAME", &mut config.tenant_name)?;
-        text("FINHUB_SANDBOX_ORGANIZATION_ID", &mut config.organization_id)?;
+        text(
+            "FINHUB_SANDBOX_ORGANIZATION_ID",
+            &mut config.organization_id,
+        )?;
         text("FINHUB_SANDBOX_ADMIN_USER_ID", &mut config.admin_user_id)?;
         text("FINHUB_SANDBOX_ADMIN_USERNAME", &mut config.admin_username)?;
         let mut secret = String::new();
@@ -204,7 +209,10 @@ impl SandboxConfig {
             match lookup(name) {
                 None => Ok(None),
                 Some(value) => value.trim().parse::<u64>().map(Some).map_err(|_| {
-                    ConfigError::new(name, format!("`{value}` is not a whole non-negative number"))
+                    ConfigError::new(
+                        name,
+                        format!("`{value}` is not a whole non-negative number"),
+                    )
                 }),
             }
         };
@@ -260,7 +268,11 @@ impl SandboxConfig {
         if self.lockout_threshold == 0 {
             return Err(ConfigError::new("lockout_threshold", "must be at least 1"));
         }
-        if self.jwt_secret.as_ref().is_some_and(|s| s.expose().len() < 16) {
+        if self
+            .jwt_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < 16)
+        {
             return Err(ConfigError::new("jwt_secret", "must be at least 16 bytes"));
         }
         Ok(())

@@ -124,9 +124,22 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A 200 response with `body` (a generated `BaseResponse*` type) as JSON.
+/// A 200 response with `body` (a generated `BaseResponse*` type) as JSON,
+/// serialized into one buffer sized for a typical answer so that it is not
+/// regrown on the hot paths.
 pub(crate) fn ok<T: Serialize>(body: T) -> Response {
-    Json(body).into_response()
+    let mut buffer = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut buffer, &body) {
+        Ok(()) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            buffer,
+        )
+            .into_response(),
+        Err(_) => ApiError::internal("Could not encode the response").into_response(),
+    }
 }
 
 /// The result type of every handler.

@@ -275,7 +275,9 @@ impl Faults {
             remaining: rule.times,
             rule,
         });
-        self.inner.active.store(state.rules.len(), Ordering::Release);
+        self.inner
+            .active
+            .store(state.rules.len(), Ordering::Release);
         Ok(id)
     }
 
@@ -284,7 +286,9 @@ impl Faults {
         let mut state = self.state();
         let before = state.rules.len();
         state.rules.retain(|fault| fault.id != id);
-        self.inner.active.store(state.rules.len(), Ordering::Release);
+        self.inner
+            .active
+            .store(state.rules.len(), Ordering::Release);
         state.rules.len() != before
     }
 
@@ -367,14 +371,21 @@ mod tests {
 
     #[test]
     fn no_rules_no_faults() {
-        assert_eq!(faults(0).decide(Operation::CreateAdminSession), Decision::default());
+        assert_eq!(
+            faults(0).decide(Operation::CreateAdminSession),
+            Decision::default()
+        );
     }
 
     #[test]
     fn rules_match_operation_and_expire_after_n() {
         let f = faults(0);
-        f.inject(FaultRule::status(503).on(Operation::CreateAdminSession).times(2))
-            .unwrap();
+        f.inject(
+            FaultRule::status(503)
+                .on(Operation::CreateAdminSession)
+                .times(2),
+        )
+        .unwrap();
         assert_eq!(f.decide(Operation::GetVerification).action, None);
         for _ in 0..2 {
             assert!(matches!(
@@ -389,8 +400,10 @@ mod tests {
     #[test]
     fn latency_adds_up_and_first_action_wins() {
         let f = faults(0);
-        f.inject(FaultRule::latency(Duration::from_millis(5))).unwrap();
-        f.inject(FaultRule::latency(Duration::from_millis(7))).unwrap();
+        f.inject(FaultRule::latency(Duration::from_millis(5)))
+            .unwrap();
+        f.inject(FaultRule::latency(Duration::from_millis(7)))
+            .unwrap();
         f.inject(FaultRule::drop_connection()).unwrap();
         let id = f.inject(FaultRule::status(500)).unwrap();
         let decision = f.decide(Operation::AcceptConsent);
@@ -435,10 +448,10 @@ mod tests {
                 .rate(0.5)
                 .times(3)
         );
-        let back: FaultRule =
-            serde_json::from_value(serde_json::to_value(&rule).unwrap()).unwrap();
+        let back: FaultRule = serde_json::from_value(serde_json::to_value(&rule).unwrap()).unwrap();
         assert_eq!(back, rule);
-        let rule: FaultRule = serde_json::from_str(r#"{"kind":{"type":"dropConnection"}}"#).unwrap();
+        let rule: FaultRule =
+            serde_json::from_str(r#"{"kind":{"type":"dropConnection"}}"#).unwrap();
         assert_eq!(rule, FaultRule::drop_connection());
         assert!(serde_json::from_str::<FaultRule>(r#"{"kind":{"type":"explode"}}"#).is_err());
     }

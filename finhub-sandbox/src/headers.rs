@@ -4,7 +4,9 @@
 //! A missing one is a 400 naming it; a tenant other than the sandbox's is a
 //! 403.
 
-use axum::http::HeaderMap;
+use std::sync::LazyLock;
+
+use axum::http::{HeaderMap, HeaderName};
 use serde_json::json;
 
 use crate::envelope::ApiError;
@@ -37,24 +39,32 @@ const REQUIRED: [Required; 5] = [
     },
     Required {
         name: "platform",
-        accepted: &[
-            "platform",
-            "sec-ch-ua-platform",
-        ],
+        accepted: &["platform", "sec-ch-ua-platform"],
         aliases: &["sec-ch-ua-platform"],
     },
     Required {
         name: "deviceId",
-        accepted: &[
-            "deviceid",
-            "x-device-id",
-            "device-id",
-        ],
+        accepted: &["deviceid", "x-device-id", "device-id"],
         aliases: &["X-Device-Id", "device-id"],
     },
 ];
 
-fn present(headers: &HeaderMap, name: &str) -> bool {
+/// The accepted names, parsed once (a lookup by `&str` would parse the
+/// name on every request).
+static NAMES: LazyLock<Vec<Vec<HeaderName>>> = LazyLock::new(|| {
+    REQUIRED
+        .iter()
+        .map(|required| {
+            required
+                .accepted
+                .iter()
+                .map(|name| HeaderName::from_static(name))
+                .collect()
+        })
+        .collect()
+});
+
+fn present(headers: &HeaderMap, name: &HeaderName) -> bool {
     headers
         .get(name)
         .is_some_and(|value| !value.as_bytes().iter().all(u8::is_ascii_whitespace))
@@ -62,8 +72,8 @@ fn present(headers: &HeaderMap, name: &str) -> bool {
 
 /// 400 for the first missing required header, 403 for a foreign tenant.
 pub(crate) fn check(headers: &HeaderMap, tenant_id: &str) -> Result<(), ApiError> {
-    for required in &REQUIRED {
-        if !required.accepted.iter().any(|name| present(headers, name)) {
+    for (required, names) in REQUIRED.iter().zip(NAMES.iter()) {
+        if !names.iter().any(|name| present(headers, name)) {
             let mut error =
                 ApiError::bad_request(format!("Missing required header: {}", required.name));
             error = error.with_data(json!({
@@ -74,7 +84,7 @@ pub(crate) fn check(headers: &HeaderMap, tenant_id: &str) -> Result<(), ApiError
         }
     }
     let tenant = headers
-        .get(TENANT)
+        .get(&NAMES[0][0])
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
         .unwrap_or("");
@@ -89,7 +99,7 @@ pub(crate) fn check(headers: &HeaderMap, tenant_id: &str) -> Result<(), ApiError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderName, HeaderValue};
+    use axum::http::HeaderValue;
 
     fn full() -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -130,7 +140,10 @@ mod tests {
     fn aliases_count_and_blank_does_not() {
         let mut headers = full();
         headers.remove("platform");
-        headers.insert("sec-ch-ua-platform", HeaderValue::from_static("\"Windows\""));
+        headers.insert(
+            "sec-ch-ua-platform",
+            HeaderValue::from_static("\"Windows\""),
+        );
         headers.remove("deviceid");
         headers.insert("x-device-id", HeaderValue::from_static("d-1"));
         assert!(check(&headers, "t-1").is_ok());

@@ -9,7 +9,11 @@ const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// A random UUID v4 in its hyphenated form.
 pub(crate) fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    let mut buffer = uuid::Uuid::encode_buffer();
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_lower(&mut buffer)
+        .to_string()
 }
 
 /// A random lower-case base-36 id of `len` characters, starting with a

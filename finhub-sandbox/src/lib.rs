@@ -28,6 +28,8 @@
 //! Responses are built from `finhub_api::types`, so they match the spec;
 //! request bodies are read into the generated request types.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod body;
 mod catalog;

@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use rand::RngExt;
 use tokio::net::TcpListener;
@@ -285,8 +285,9 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
 async fn run(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new());
+    // No timer: hyper then arms no header-read timeout per request, which
+    // a local test server does not need and which costs on every request.
+    let builder = hyper::server::conn::http1::Builder::new();
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -314,7 +315,10 @@ async fn run(listener: TcpListener, router: Router, shutdown: impl Future<Output
         });
     }
     drop(listener);
-    if tokio::time::timeout(GRACE, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("connections still open after the grace period; closing them");
     }
     connections.abort_all();

@@ -9,7 +9,7 @@
 //! authenticated request, live in sharded concurrent maps instead.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -28,10 +28,7 @@ pub(crate) struct AppState {
     pub config: SandboxConfig,
     pub clock: Clock,
     pub tokens: Tokens,
-    pub admin_password: SecretDigest,
     pub admin_guard: LoginGuard,
-    pub tenant_key: SecretDigest,
-    pub tenant_secret: SecretDigest,
     pub store: RwLock<Store>,
     pub sessions: Sessions,
     pub faults: Faults,
@@ -45,10 +42,7 @@ impl AppState {
         let counters = Arc::new(Counters::default());
         AppState {
             tokens: Tokens::new(jwt_secret, config.token_lifetime),
-            admin_password: SecretDigest::of(config.admin_password.expose()),
             admin_guard: LoginGuard::default(),
-            tenant_key: SecretDigest::of(config.tenant_key.expose()),
-            tenant_secret: SecretDigest::of(config.tenant_secret.expose()),
             store: RwLock::new(Store::default()),
             sessions: Sessions::default(),
             faults: Faults::new(config.fault_seed, counters.clone()),
@@ -78,8 +72,12 @@ impl AppState {
     }
 
     /// The first eight characters of the tenant key (refresh-token suffix).
-    pub fn tenant_key_prefix(&self) -> String {
-        self.config.tenant_key.expose().chars().take(8).collect()
+    pub fn tenant_key_prefix(&self) -> &str {
+        let key = self.config.tenant_key.expose();
+        match key.char_indices().nth(8) {
+            Some((end, _)) => &key[..end],
+            None => key,
+        }
     }
 }
 
@@ -364,7 +362,7 @@ impl Store {
         }
     }
 
-    /// The customer whose user is `user_id`.
+    /// The customer `customer_id`, if registered.
     pub fn customer(&self, customer_id: &str) -> Option<&Customer> {
         self.customers.get(customer_id)
     }
@@ -392,22 +390,36 @@ pub(crate) struct Session {
     pub terminated_at: Option<DateTime<Utc>>,
 }
 
-/// Sessions and revoked tokens.
+/// Customer sessions and revoked tokens. (Admin sessions are not stored:
+/// no operation refreshes or ends them, so an admin login writes nothing.)
 #[derive(Default)]
 pub(crate) struct Sessions {
     pub map: DashMap<String, Session>,
     /// jti → token expiry (epoch seconds) of logged-out tokens.
     revoked: DashMap<String, i64>,
-    inserted: AtomicU64,
+    /// Clock time (epoch seconds) of the next sweep.
+    next_sweep: AtomicI64,
 }
 
-/// Sessions are swept of expired entries once per this many logins.
-const SWEEP_EVERY: u64 = 4096;
+/// Sessions are swept of expired entries at most this often (clock time).
+const SWEEP_EVERY_SECS: i64 = 60;
 
 impl Sessions {
     pub fn insert(&self, id: String, session: Session, now: DateTime<Utc>) {
         self.map.insert(id, session);
-        if self.inserted.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+        let now_secs = now.timestamp();
+        let due = self.next_sweep.load(Ordering::Relaxed);
+        if now_secs >= due
+            && self
+                .next_sweep
+                .compare_exchange(
+                    due,
+                    now_secs + SWEEP_EVERY_SECS,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
             self.sweep(now);
         }
     }
@@ -465,8 +477,14 @@ mod tests {
 
     #[test]
     fn consent_kinds_map_paths_to_codes() {
-        assert_eq!(ConsentKind::from_path("terms").unwrap().code(), "TERMS_AND_CONDITIONS");
-        assert_eq!(ConsentKind::from_path("privacy").unwrap().code(), "PRIVACY_POLICY");
+        assert_eq!(
+            ConsentKind::from_path("terms").unwrap().code(),
+            "TERMS_AND_CONDITIONS"
+        );
+        assert_eq!(
+            ConsentKind::from_path("privacy").unwrap().code(),
+            "PRIVACY_POLICY"
+        );
         assert_eq!(
             ConsentKind::from_path("data-processing").unwrap().code(),
             "DATA_PROCESSING"

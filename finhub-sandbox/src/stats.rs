@@ -2,10 +2,11 @@
 //! can prove that a client sent a POST exactly once (a retried registration
 //! that created two customers shows up as `registrations: 2`).
 //!
-//! Counting is lock-free (one atomic per counter); [`Stats`] is a snapshot.
+//! Counting is lock-free (atomics, sharded per thread); [`Stats`] is a
+//! snapshot.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -28,44 +29,78 @@ pub(crate) enum SideEffect {
 
 const SIDE_EFFECTS: usize = 10;
 
-/// The live counters (shared by the server and every handle).
+/// Counter shards: each thread increments its own, so the worker threads of
+/// a busy server do not fight over one cache line; a snapshot adds them up.
+const SHARDS: usize = 8;
+
+/// One shard, on its own cache lines.
 #[derive(Debug, Default)]
-pub(crate) struct Counters {
+#[repr(align(128))]
+struct Shard {
     requests: [AtomicU64; Operation::ALL.len()],
     side_effects: [AtomicU64; SIDE_EFFECTS],
     faults_injected: AtomicU64,
 }
 
-impl Counters {
-    pub fn request(&self, operation: Operation) {
-        self.requests[operation.index()].fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn side_effect(&self, effect: SideEffect) {
-        self.side_effects[effect as usize].fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn fault_injected(&self) {
-        self.faults_injected.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn reset(&self) {
-        for counter in self
-            .requests
+impl Shard {
+    fn counters(&self) -> impl Iterator<Item = &AtomicU64> {
+        self.requests
             .iter()
             .chain(&self.side_effects)
             .chain([&self.faults_injected])
-        {
+    }
+}
+
+/// The shard of the current thread (threads are spread round-robin).
+fn shard_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    INDEX.with(|index| *index)
+}
+
+/// The live counters (shared by the server and every handle).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    shards: [Shard; SHARDS],
+}
+
+impl Counters {
+    fn shard(&self) -> &Shard {
+        &self.shards[shard_index()]
+    }
+
+    pub fn request(&self, operation: Operation) {
+        self.shard().requests[operation.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn side_effect(&self, effect: SideEffect) {
+        self.shard().side_effects[effect as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn fault_injected(&self) {
+        self.shard().faults_injected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn reset(&self) {
+        for counter in self.shards.iter().flat_map(Shard::counters) {
             counter.store(0, Ordering::Relaxed);
         }
     }
 
     pub fn snapshot(&self) -> Stats {
-        let effect = |e: SideEffect| self.side_effects[e as usize].load(Ordering::Relaxed);
+        let sum = |pick: &dyn Fn(&Shard) -> &AtomicU64| -> u64 {
+            self.shards
+                .iter()
+                .map(|shard| pick(shard).load(Ordering::Relaxed))
+                .sum()
+        };
+        let effect = |e: SideEffect| sum(&|shard| &shard.side_effects[e as usize]);
         Stats {
             requests: Operation::ALL
                 .into_iter()
-                .map(|op| (op, self.requests[op.index()].load(Ordering::Relaxed)))
+                .map(|op| (op, sum(&|shard| &shard.requests[op.index()])))
                 .collect(),
             side_effects: SideEffects {
                 registrations: effect(SideEffect::Registration),
@@ -79,7 +114,7 @@ impl Counters {
                 consents: effect(SideEffect::Consent),
                 activations: effect(SideEffect::Activation),
             },
-            faults_injected: self.faults_injected.load(Ordering::Relaxed),
+            faults_injected: sum(&|shard| &shard.faults_injected),
         }
     }
 }
@@ -159,6 +194,18 @@ mod tests {
         let json = serde_json::to_value(&stats).unwrap();
         assert_eq!(json["requests"]["create_admin_session"], 2);
         assert_eq!(json["sideEffects"]["registrations"], 1);
+        // Counts from other threads land in other shards and still add up.
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| counters.request(Operation::CreateAdminSession));
+            }
+        });
+        assert_eq!(
+            counters
+                .snapshot()
+                .requests_for(Operation::CreateAdminSession),
+            6
+        );
         counters.reset();
         assert_eq!(counters.snapshot().total_requests(), 0);
         assert_eq!(counters.snapshot().side_effects, SideEffects::default());

@@ -20,7 +20,9 @@ use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::iban;
 use crate::ids;
-use crate::state::{AppState, CustomerStatus, Readiness, TENANT_VERIFIED, WalletKind, WalletRecord};
+use crate::state::{
+    AppState, CustomerStatus, Readiness, TENANT_VERIFIED, WalletKind, WalletRecord,
+};
 use crate::stats::SideEffect;
 
 fn customer_not_found(customer_id: &str) -> ApiError {

@@ -31,7 +31,6 @@ use crate::envelope::{ApiError, ApiResult, ok};
 use crate::faults::{FaultId, FaultRule};
 use crate::state::AppState;
 
-
 pub(crate) fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/__sandbox/health", get(health))
@@ -109,5 +108,7 @@ async fn advance_clock(State(state): State<Arc<AppState>>, body: JsonRequest) ->
     state
         .clock
         .advance(std::time::Duration::from_secs(advance.seconds));
-    Ok(ok(json!({ "now": LenientTimestamp::from(state.clock.now()) })))
+    Ok(ok(
+        json!({ "now": LenientTimestamp::from(state.clock.now()) }),
+    ))
 }

@@ -39,7 +39,9 @@ pub(crate) async fn get_categorization_hierarchy(
 ) -> ApiResult {
     caller.require_admin()?;
     if tenant_id != state.config.tenant_id {
-        return Err(ApiError::not_found(format!("Tenant '{tenant_id}' not found")));
+        return Err(ApiError::not_found(format!(
+            "Tenant '{tenant_id}' not found"
+        )));
     }
     Response::builder()
         .header(header::CONTENT_TYPE, "application/json")
@@ -160,7 +162,10 @@ fn field_errors(request: &IndividualRegistrationRequest, today: NaiveDate) -> Ve
         }
     }
     if !valid_email(request.email.trim()) {
-        errors.push(FieldError::new("email", "email must be a valid e-mail address"));
+        errors.push(FieldError::new(
+            "email",
+            "email must be a valid e-mail address",
+        ));
     }
     if !valid_phone(request.phone.trim()) {
         errors.push(FieldError::new(
@@ -221,7 +226,11 @@ fn country(value: &str) -> String {
 }
 
 fn person_of(request: &IndividualRegistrationRequest, email: &str) -> Person {
-    let sent = request.individual_customer.person.clone().unwrap_or_default();
+    let sent = request
+        .individual_customer
+        .person
+        .clone()
+        .unwrap_or_default();
     let first = request.first_name.trim().to_string();
     let last = request.last_name.trim().to_string();
     let mut contacts: Vec<Contact> = sent
@@ -377,8 +386,7 @@ fn registration_response(
     BaseResponseCustomerRegistrationResponse {
         code: Some(200),
         message: Some(
-            "B2C individual account created successfully. Redirect to activate-account page"
-                .into(),
+            "B2C individual account created successfully. Redirect to activate-account page".into(),
         ),
         redirect_url: Some("/auth/activate-account".into()),
         data: Some(CustomerRegistrationResponse {
@@ -459,7 +467,8 @@ mod tests {
                 .message,
             "Password and matching password do not match"
         );
-        let err = rules(json!({"individualCustomer": {}, "password": "a", "matchingPassword": "a"}));
+        let err =
+            rules(json!({"individualCustomer": {}, "password": "a", "matchingPassword": "a"}));
         assert_eq!(err.message, "Request validation failed");
         let fields: Vec<String> = err.data.unwrap()["errors"]
             .as_array()

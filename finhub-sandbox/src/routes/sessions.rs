@@ -20,7 +20,7 @@ use finhub_api::{LenientTimestamp, Sensitive};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use crate::auth::{Caller, Failure, RefreshCaller, UserType};
+use crate::auth::{Caller, Failure, RefreshCaller, UserType, secret_eq};
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
@@ -40,8 +40,9 @@ fn check_tenant_keys(
     key: Option<&Sensitive>,
     secret: Option<&Sensitive>,
 ) -> Result<(), ApiError> {
-    let key_ok = key.is_some_and(|k| state.tenant_key.matches(k.expose()));
-    let secret_ok = secret.is_some_and(|s| state.tenant_secret.matches(s.expose()));
+    let config = &state.config;
+    let key_ok = key.is_some_and(|k| secret_eq(config.tenant_key.expose(), k.expose()));
+    let secret_ok = secret.is_some_and(|s| secret_eq(config.tenant_secret.expose(), s.expose()));
     if key_ok && secret_ok {
         Ok(())
     } else {
@@ -97,13 +98,43 @@ fn invalid_credentials(failure: Failure, state: &AppState) -> ApiError {
     }))
 }
 
+/// `<uuid>-<userId>-<first 8 characters of the tenant key>`, as FinHub's.
 fn refresh_token(state: &AppState, user_id: &str) -> String {
-    format!("{}-{user_id}-{}", ids::uuid(), state.tenant_key_prefix())
+    let prefix = state.tenant_key_prefix();
+    let mut token = String::with_capacity(38 + user_id.len() + prefix.len());
+    let mut buffer = uuid::Uuid::encode_buffer();
+    token.push_str(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer));
+    token.push('-');
+    token.push_str(user_id);
+    token.push('-');
+    token.push_str(prefix);
+    token
 }
 
 /// Offset-less with nine fraction digits, as the real server writes it.
 fn informational_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.9f").to_string()
+    use chrono::{Datelike, Timelike};
+    fn digits(out: &mut String, value: u32, width: u32) {
+        for position in (0..width).rev() {
+            let digit = (value / 10u32.pow(position)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+    }
+    let mut out = String::with_capacity(29);
+    digits(&mut out, at.year().clamp(0, 9999) as u32, 4);
+    out.push('-');
+    digits(&mut out, at.month(), 2);
+    out.push('-');
+    digits(&mut out, at.day(), 2);
+    out.push('T');
+    digits(&mut out, at.hour(), 2);
+    out.push(':');
+    digits(&mut out, at.minute(), 2);
+    out.push(':');
+    digits(&mut out, at.second(), 2);
+    out.push('.');
+    digits(&mut out, at.nanosecond() % 1_000_000_000, 9);
+    out
 }
 
 fn session_lifetime(state: &AppState) -> TimeDelta {
@@ -134,6 +165,9 @@ fn open(
         refresh_token: refresh_token(state, user_id),
         expires_at: now + session_lifetime(state),
     };
+    if owner == Owner::Admin {
+        return Ok(opened);
+    }
     state.sessions.insert(
         opened.session_id.clone(),
         Session {
@@ -195,7 +229,7 @@ pub(crate) async fn create_admin_session(
         .check(now)
         .map_err(|until| locked(until, &state))?;
     let valid = username.eq_ignore_ascii_case(&state.config.admin_username)
-        & state.admin_password.matches(password);
+        & secret_eq(state.config.admin_password.expose(), password);
     if !valid {
         let failure = state.admin_guard.fail(
             now,
@@ -207,13 +241,12 @@ pub(crate) async fn create_admin_session(
     state.admin_guard.succeed();
     let opened = open(&state, Owner::Admin, &user_id, UserType::Admin, now)?;
     state.counters.side_effect(SideEffect::AdminSession);
+    // As in the documented admin example: who, which tenant, which role.
     let user = SessionUserData {
         id: Some(user_id),
         tenant_id: Some(state.config.tenant_id.clone()),
         organization_id: Some(state.config.organization_id.clone()),
-        email: Some(state.config.admin_username.clone()),
         role: Some("ADMIN".into()),
-        is_active: Some(true),
         ..Default::default()
     };
     Ok(ok(respond(

@@ -454,7 +454,12 @@ mod tests {
         assert!(check_document(&upload(&data_uri, "application/pdf", "PASSPORT")).is_ok());
         for (content, mime, kind, field) in [
             (pdf, "text/plain", "PASSPORT", "mimeType"),
-            ("%%%not base64%%%", "application/pdf", "PASSPORT", "fileContent"),
+            (
+                "%%%not base64%%%",
+                "application/pdf",
+                "PASSPORT",
+                "fileContent",
+            ),
             ("", "application/pdf", "PASSPORT", "fileContent"),
             (pdf, "application/pdf", "TAX_RETURN", "documentType"),
         ] {
@@ -471,7 +476,10 @@ mod tests {
     fn oversized_documents_are_refused() {
         let big = STANDARD.encode(vec![0u8; MAX_DOCUMENT_BYTES + 1]);
         let err = check_document(&upload(&big, "application/pdf", "PASSPORT")).unwrap_err();
-        let message = err.data.unwrap()["errors"][0]["message"].as_str().unwrap().to_string();
+        let message = err.data.unwrap()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(message.starts_with("File too large"), "{message}");
         let fits = STANDARD.encode(vec![0u8; MAX_DOCUMENT_BYTES]);
         assert!(check_document(&upload(&fits, "application/pdf", "PASSPORT")).is_ok());

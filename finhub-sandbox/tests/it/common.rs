@@ -45,8 +45,16 @@ impl Reply {
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Self {
         assert_eq!(self.status, status, "unexpected status: {}", self.text);
-        assert_eq!(self.body["code"], status, "code differs from status: {}", self.text);
-        assert!(self.body["message"].is_string(), "no message: {}", self.text);
+        assert_eq!(
+            self.body["code"], status,
+            "code differs from status: {}",
+            self.text
+        );
+        assert!(
+            self.body["message"].is_string(),
+            "no message: {}",
+            self.text
+        );
         self
     }
 
@@ -155,7 +163,9 @@ impl Api {
 
     /// Admin login; the access token.
     pub async fn admin_login(&self) -> Session {
-        let reply = self.admin_login_with(self.credentials.admin_password.expose()).await;
+        let reply = self
+            .admin_login_with(self.credentials.admin_password.expose())
+            .await;
         reply.expect(200);
         Session::from(&reply)
     }

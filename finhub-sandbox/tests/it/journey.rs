@@ -32,7 +32,11 @@ impl Headers {
 }
 
 impl Decorator for Headers {
-    fn prepare(&self, request: &mut reqwest::Request, _operation: &'static str) -> Result<(), String> {
+    fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        _operation: &'static str,
+    ) -> Result<(), String> {
         let headers = request.headers_mut();
         for (name, value) in common::standard_headers(&self.tenant) {
             headers.insert(name, value.parse().map_err(|_| "header value")?);
@@ -111,11 +115,17 @@ async fn generated_client_completes_the_journey() {
     let customer_id = registered.id.unwrap();
     let user = registered.user.unwrap();
     let user_id = user.id.unwrap();
-    assert_eq!(registered.customer_status.as_deref(), Some("CS_REGISTRATION_COMPLETED"));
+    assert_eq!(
+        registered.customer_status.as_deref(),
+        Some("CS_REGISTRATION_COMPLETED")
+    );
     assert_eq!(user.status.as_deref(), Some("PENDING_ACTIVATION"));
     assert_eq!(user.is_active, Some(false));
     assert!(uuid::Uuid::parse_str(&customer_id).is_ok());
-    assert!(uuid::Uuid::parse_str(&user_id).is_err(), "user ids are not UUIDs: {user_id}");
+    assert!(
+        uuid::Uuid::parse_str(&user_id).is_err(),
+        "user ids are not UUIDs: {user_id}"
+    );
 
     // 3. Customer session.
     let session = client
@@ -289,7 +299,11 @@ async fn generated_client_completes_the_journey() {
         .unwrap();
     headers.set_token(refreshed.token.as_ref().unwrap());
     let terminated = client
-        .delete_customer_session(&customer_id, &user_id, session.session_id.as_deref().unwrap())
+        .delete_customer_session(
+            &customer_id,
+            &user_id,
+            session.session_id.as_deref().unwrap(),
+        )
         .await
         .unwrap()
         .into_inner()
@@ -326,7 +340,12 @@ async fn raw_journey_follows_the_state_machine() {
     );
     let reply = api.activate(&admin, &customer.id, &customer.user_id).await;
     reply.expect(422);
-    for missing in ["TERMS_AND_CONDITIONS", "PRIVACY_POLICY", "DATA_PROCESSING", "verification"] {
+    for missing in [
+        "TERMS_AND_CONDITIONS",
+        "PRIVACY_POLICY",
+        "DATA_PROCESSING",
+        "verification",
+    ] {
         assert!(reply.message().contains(missing), "{}", reply.message());
     }
     api.wallets(&token, &customer.id).await.expect(404);
@@ -346,19 +365,31 @@ async fn raw_journey_follows_the_state_machine() {
     assert_eq!(reply.data()["id"], verification.as_str());
     let reply = api.approve(&admin, &verification).await;
     reply.expect(409);
-    assert!(reply.message().contains("no uploaded documents"), "{}", reply.message());
-    api.upload(&token, &verification, "NATIONAL_ID").await.expect(200);
+    assert!(
+        reply.message().contains("no uploaded documents"),
+        "{}",
+        reply.message()
+    );
+    api.upload(&token, &verification, "NATIONAL_ID")
+        .await
+        .expect(200);
 
     // GET reflects the state before and after approval.
     let path = format!("/api/v2.1/verifications/{verification}");
-    let reply = api.send(Operation::GetVerification, &path, Some(&token), None).await;
+    let reply = api
+        .send(Operation::GetVerification, &path, Some(&token), None)
+        .await;
     assert_eq!(reply.expect(200).data()["status"], "PENDING");
     api.approve(&admin, &verification).await.expect(200);
-    let reply = api.send(Operation::GetVerification, &path, Some(&token), None).await;
+    let reply = api
+        .send(Operation::GetVerification, &path, Some(&token), None)
+        .await;
     assert_eq!(reply.expect(200).data()["status"], "APPROVED");
     assert_eq!(reply.data()["verificationLevel"], "TENANT_VERIFIED");
     api.approve(&admin, &verification).await.expect(409);
-    api.upload(&token, &verification, "PASSPORT").await.expect(409);
+    api.upload(&token, &verification, "PASSPORT")
+        .await
+        .expect(409);
 
     // Verified, consents missing: 422 names only the consents.
     api.consent(&token, &customer.id, "terms").await.expect(200);
@@ -374,7 +405,10 @@ async fn raw_journey_follows_the_state_machine() {
         reply.message(),
         "Activation prerequisites not met: missing consents PRIVACY_POLICY, DATA_PROCESSING"
     );
-    assert_eq!(reply.data()["missingConsents"], json!(["PRIVACY_POLICY", "DATA_PROCESSING"]));
+    assert_eq!(
+        reply.data()["missingConsents"],
+        json!(["PRIVACY_POLICY", "DATA_PROCESSING"])
+    );
     let reply = api.consent(&token, &customer.id, "privacy").await;
     assert_eq!(reply.expect(200).data()["consentType"], "PRIVACY_POLICY");
     let reply = api.consent(&token, &customer.id, "data-processing").await;
@@ -396,7 +430,10 @@ async fn raw_journey_follows_the_state_machine() {
     assert!(finhub_sandbox::iban::is_valid(&iban), "{iban}");
     api.activate(&admin, &customer.id, &customer.user_id)
         .await
-        .expect_error(409, &format!("Customer '{}' is already active", customer.id));
+        .expect_error(
+            409,
+            &format!("Customer '{}' is already active", customer.id),
+        );
 
     // Wallets: product (with the IBAN) and master; amounts are strings.
     let reply = api.wallets(&token, &customer.id).await;
@@ -407,7 +444,10 @@ async fn raw_journey_follows_the_state_machine() {
     assert_eq!(wallets[0]["iban"], iban.as_str());
     assert_eq!(wallets[0]["balance"], "0.00");
     assert_eq!(wallets[1]["name"], "B2C Master General Purpose Wallet");
-    assert_eq!(wallets[1]["walletType"], "b2c_master_general_purpose_wallet");
+    assert_eq!(
+        wallets[1]["walletType"],
+        "b2c_master_general_purpose_wallet"
+    );
     assert_eq!(wallets[0]["id"], wallets[0]["walletId"]);
 
     // The customer is active now: a new login says so.
@@ -427,6 +467,9 @@ async fn raw_journey_follows_the_state_machine() {
         .await;
     reply.expect(200);
     assert_eq!(reply.data()["status"], "TERMINATED");
-    assert_eq!(reply.data()["sessionId"], customer.session.session_id.as_str());
+    assert_eq!(
+        reply.data()["sessionId"],
+        customer.session.session_id.as_str()
+    );
     assert!(reply.data()["terminatedAt"].is_string());
 }

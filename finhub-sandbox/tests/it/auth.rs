@@ -1,0 +1,510 @@
+//! Logins, tokens and authorization: bad password, bad tenant keys, lockout
+//! and unlock, expiry, logout, refresh rotation, token kinds and owners.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use finhub_sandbox::{Clock, Operation, Sandbox};
+use serde_json::json;
+
+use crate::common::{self, Api, PASSWORD};
+
+async fn sandbox_with_clock() -> (Sandbox, Api, Clock) {
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 1, 13, 10, 0, 0).unwrap());
+    let sandbox = Sandbox::builder()
+        .clock(clock.clone())
+        .token_lifetime(Duration::from_secs(5))
+        .start()
+        .await
+        .unwrap();
+    let api = Api::new(&sandbox);
+    (sandbox, api, clock)
+}
+
+#[tokio::test]
+async fn admin_login_issues_documented_tokens() {
+    let (sandbox, api, clock) = sandbox_with_clock().await;
+    let reply = api.admin_login_with(PASSWORD_OF_ADMIN).await;
+    reply.expect(200);
+    let data = reply.data();
+    assert_eq!(data["success"], true);
+    assert_eq!(data["errorType"], "NONE");
+    assert_eq!(data["expiresIn"], 5);
+    assert_eq!(data["user"]["role"], "ADMIN");
+    // Offset-less, nine fraction digits, 24 h ahead (the real server's shape).
+    assert_eq!(data["expiresAt"], "2026-01-14T10:00:00.000000000");
+    let token = data["token"].as_str().unwrap();
+    let claims = common::claims(token);
+    assert_eq!(claims["iss"], "bff");
+    assert_eq!(claims["aud"], "bff-clients");
+    assert_eq!(claims["userType"], "ADMIN");
+    assert_eq!(claims["roles"], json!(["ADMIN"]));
+    assert_eq!(claims["tenantId"], sandbox.credentials().tenant_id.as_str());
+    assert_eq!(claims["sub"], sandbox.credentials().admin_user_id.as_str());
+    assert_eq!(claims["iat"], clock.now().timestamp());
+    assert_eq!(claims["exp"], clock.now().timestamp() + 5);
+    assert!(claims["jti"].is_string());
+    assert!(claims.get("customerId").is_none());
+    let header = token.split('.').next().unwrap();
+    use base64::Engine;
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "HS256");
+    // Refresh token: <uuid>-<userId>-<first 8 chars of the tenant key>.
+    let refresh = data["refreshToken"].as_str().unwrap();
+    let key_prefix: String = sandbox
+        .credentials()
+        .tenant_key
+        .expose()
+        .chars()
+        .take(8)
+        .collect();
+    assert!(
+        refresh.ends_with(&format!(
+            "-{}-{key_prefix}",
+            sandbox.credentials().admin_user_id
+        )),
+        "{refresh}"
+    );
+    assert!(uuid::Uuid::parse_str(&refresh[..36]).is_ok(), "{refresh}");
+}
+
+const PASSWORD_OF_ADMIN: &str = finhub_sandbox::DEFAULT_ADMIN_PASSWORD;
+
+#[tokio::test]
+async fn bad_credentials_bad_keys_and_unknown_paths() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    let reply = api.admin_login_with("WrongPass1!").await;
+    reply.expect_error(401, "Invalid credentials");
+    assert_eq!(reply.data()["attempts"], 1);
+    assert_eq!(reply.data()["maxAttempts"], 5);
+
+    let c = sandbox.credentials();
+    let path = format!(
+        "/api/v2.1/admin/organization/{}/users/{}/sessions",
+        c.organization_id, c.admin_user_id
+    );
+    for (key, secret) in [
+        ("wrong-key", c.tenant_secret.expose()),
+        (c.tenant_key.expose(), "wrong-secret"),
+    ] {
+        api.send(
+            Operation::CreateAdminSession,
+            &path,
+            None,
+            Some(json!({
+                "username": c.admin_username, "password": c.admin_password.expose(),
+                "tenantKey": key, "tenantSecret": secret,
+            })),
+        )
+        .await
+        .expect_error(403, "Invalid Tenant Keys");
+    }
+    let reply = api
+        .send(
+            Operation::CreateAdminSession,
+            &path,
+            None,
+            Some(json!({"username": c.admin_username, "password": c.admin_password.expose()})),
+        )
+        .await;
+    reply.expect_error(403, "Invalid Tenant Keys");
+    let reply = api
+        .send(
+            Operation::CreateAdminSession,
+            &path,
+            None,
+            Some(json!({"tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose()})),
+        )
+        .await;
+    reply.expect_error(400, "Request validation failed");
+    assert_eq!(reply.error_fields(), ["username", "password"]);
+    api.send(
+        Operation::CreateAdminSession,
+        &format!(
+            "/api/v2.1/admin/organization/other-org/users/{}/sessions",
+            c.admin_user_id
+        ),
+        None,
+        Some(json!({
+            "username": c.admin_username, "password": c.admin_password.expose(),
+            "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+        })),
+    )
+    .await
+    .expect_error(404, "Organization or user not found");
+
+    // Customer login: unknown customer, wrong user of a real customer, bad password.
+    let admin = api.admin_login().await.token;
+    let email = common::email("login");
+    let (customer_id, user_id) = api.register(&admin, &email).await;
+    api.customer_login_with("no-such-customer", &user_id, &email, PASSWORD)
+        .await
+        .expect_error(404, "Customer or user not found");
+    api.customer_login_with(&customer_id, "zz9zz9zz9zz", &email, PASSWORD)
+        .await
+        .expect_error(404, "Customer or user not found");
+    api.customer_login_with(&customer_id, &user_id, &email, "Nope123!!")
+        .await
+        .expect_error(401, "Invalid credentials");
+    api.customer_login_with(&customer_id, &user_id, "other@example.test", PASSWORD)
+        .await
+        .expect_error(401, "Invalid credentials");
+    // Username is case-insensitive (it is the e-mail).
+    api.customer_login_with(&customer_id, &user_id, &email.to_uppercase(), PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn five_failures_lock_for_thirty_minutes() {
+    let (_sandbox, api, clock) = sandbox_with_clock().await;
+    for attempt in 1..=4 {
+        let reply = api.admin_login_with("WrongPass1!").await;
+        reply.expect_error(401, "Invalid credentials");
+        assert_eq!(reply.data()["attempts"], attempt);
+    }
+    let reply = api.admin_login_with("WrongPass1!").await;
+    reply.expect_error(401, "Account locked");
+    assert_eq!(reply.data()["lockoutDuration"], "30 minutes");
+    assert_eq!(reply.data()["lockoutTime"], "2026-01-13T10:30:00Z");
+    // Even the right password is refused while locked.
+    api.admin_login_with(PASSWORD_OF_ADMIN)
+        .await
+        .expect_error(401, "Account locked");
+    clock.advance(Duration::from_secs(29 * 60 + 59));
+    api.admin_login_with(PASSWORD_OF_ADMIN)
+        .await
+        .expect_error(401, "Account locked");
+    clock.advance(Duration::from_secs(1));
+    api.admin_login_with(PASSWORD_OF_ADMIN).await.expect(200);
+    // The count starts again after the lock.
+    api.admin_login_with("WrongPass1!")
+        .await
+        .expect_error(401, "Invalid credentials");
+
+    // Customers are locked individually.
+    let admin = api.admin_login().await.token;
+    let email = common::email("lock");
+    let (customer_id, user_id) = api.register(&admin, &email).await;
+    for _ in 0..4 {
+        api.customer_login_with(&customer_id, &user_id, &email, "Nope123!!")
+            .await
+            .expect_error(401, "Invalid credentials");
+    }
+    api.customer_login_with(&customer_id, &user_id, &email, "Nope123!!")
+        .await
+        .expect_error(401, "Account locked");
+    api.customer_login_with(&customer_id, &user_id, &email, PASSWORD)
+        .await
+        .expect_error(401, "Account locked");
+    api.admin_login().await; // the admin is not affected
+    clock.advance(Duration::from_secs(30 * 60));
+    api.customer_login_with(&customer_id, &user_id, &email, PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_success_resets_the_failure_count() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    for _ in 0..4 {
+        api.admin_login_with("WrongPass1!").await.expect(401);
+    }
+    api.admin_login().await;
+    for attempt in 1..=4 {
+        let reply = api.admin_login_with("WrongPass1!").await;
+        assert_eq!(reply.data()["attempts"], attempt);
+    }
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refused_and_refresh_rotates() {
+    let (_sandbox, api, clock) = sandbox_with_clock().await;
+    let admin = api.admin_login().await.token;
+    let customer = api.onboard_start(&admin, &common::email("expiry")).await;
+    let first = customer.session.clone();
+
+    api.readiness(&first.token, &customer.id).await.expect(200);
+    clock.advance(Duration::from_secs(5));
+    api.readiness(&first.token, &customer.id)
+        .await
+        .expect_error(401, "Token expired");
+    api.readiness(&admin, &customer.id)
+        .await
+        .expect_error(401, "Token expired");
+
+    // Refresh with the expired token: new access token and new refresh token.
+    let path = api.session_path(&customer, &first.session_id);
+    let reply = api
+        .send(
+            Operation::RefreshCustomerSession,
+            &path,
+            Some(&first.token),
+            Some(json!({"refreshToken": first.refresh_token})),
+        )
+        .await;
+    reply.expect(200);
+    let second = common::Session::from(&reply);
+    assert_eq!(second.session_id, first.session_id);
+    assert_ne!(second.token, first.token);
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(reply.data()["message"], "Session refreshed successfully");
+    assert_eq!(reply.data()["expiresIn"], 5);
+    api.readiness(&second.token, &customer.id).await.expect(200);
+
+    // The old refresh token no longer works; the new one does, once.
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        Some(&second.token),
+        Some(json!({"refreshToken": first.refresh_token})),
+    )
+    .await
+    .expect_error(401, "Invalid refresh token");
+    let reply = api
+        .send(
+            Operation::RefreshCustomerSession,
+            &path,
+            Some(&second.token),
+            Some(json!({"refreshToken": second.refresh_token})),
+        )
+        .await;
+    reply.expect(200);
+    let third = common::Session::from(&reply);
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        Some(&third.token),
+        Some(json!({"refreshToken": second.refresh_token})),
+    )
+    .await
+    .expect_error(401, "Invalid refresh token");
+
+    // Refresh needs some token of the user, a body, and the right session.
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        None,
+        Some(json!({"refreshToken": third.refresh_token})),
+    )
+    .await
+    .expect(401);
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        Some(&third.token),
+        Some(json!({})),
+    )
+    .await
+    .expect_error(400, "Request validation failed");
+    api.send(
+        Operation::RefreshCustomerSession,
+        &api.session_path(&customer, "no-such-session"),
+        Some(&third.token),
+        Some(json!({"refreshToken": third.refresh_token})),
+    )
+    .await
+    .expect_error(404, "Session 'no-such-session' not found");
+
+    // A session cannot be refreshed after the session lifetime (24 h).
+    clock.advance(Duration::from_secs(24 * 3600 + 1));
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        Some(&third.token),
+        Some(json!({"refreshToken": third.refresh_token})),
+    )
+    .await
+    .expect_error(401, "Refresh token expired");
+}
+
+#[tokio::test]
+async fn logout_revokes_every_token_of_the_session() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    let admin = api.admin_login().await.token;
+    let customer = api.onboard_start(&admin, &common::email("logout")).await;
+    let first = customer.session.clone();
+    let path = api.session_path(&customer, &first.session_id);
+    let reply = api
+        .send(
+            Operation::RefreshCustomerSession,
+            &path,
+            Some(&first.token),
+            Some(json!({"refreshToken": first.refresh_token})),
+        )
+        .await;
+    let second = common::Session::from(reply.expect(200));
+    let other = api.customer_login(&customer).await;
+
+    api.send(
+        Operation::DeleteCustomerSession,
+        &path,
+        Some(&second.token),
+        None,
+    )
+    .await
+    .expect(200);
+    for token in [&first.token, &second.token] {
+        api.readiness(token, &customer.id)
+            .await
+            .expect_error(401, "Session terminated: the token was logged out");
+    }
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        Some(&other.token),
+        Some(json!({"refreshToken": second.refresh_token})),
+    )
+    .await
+    .expect_error(401, "Session terminated");
+    // Other sessions of the same user live on.
+    api.readiness(&other.token, &customer.id).await.expect(200);
+    // A second logout of the same session.
+    api.send(
+        Operation::DeleteCustomerSession,
+        &path,
+        Some(&other.token),
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(sandbox.stats().side_effects.logouts, 1);
+}
+
+#[tokio::test]
+async fn token_kinds_and_owners_are_enforced() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    let admin = api.admin_login().await.token;
+    let alice = api.onboard_start(&admin, &common::email("alice")).await;
+    let bob = api.onboard_start(&admin, &common::email("bob")).await;
+    let tenant = sandbox.credentials().tenant_id;
+
+    // Admin-only operations refuse a customer token.
+    let forbidden = "This operation requires an admin token (userType ADMIN)";
+    api.send(
+        Operation::GetCategorizationHierarchy,
+        &format!("/api/v2.1/customer/individual/categorization/hierarchy/{tenant}"),
+        Some(&alice.session.token),
+        None,
+    )
+    .await
+    .expect_error(403, forbidden);
+    api.send(
+        Operation::RegisterIndividualCustomer,
+        "/api/v2.1/customer/individual/registration",
+        Some(&alice.session.token),
+        Some(common::registration(&common::email("x"))),
+    )
+    .await
+    .expect_error(403, forbidden);
+    api.activate(&alice.session.token, &alice.id, &alice.user_id)
+        .await
+        .expect_error(403, forbidden);
+    let verification = api
+        .create_verification(&alice.session.token, &alice.id)
+        .await;
+    api.upload(&alice.session.token, &verification, "PASSPORT")
+        .await
+        .expect(200);
+    api.approve(&alice.session.token, &verification)
+        .await
+        .expect_error(403, forbidden);
+
+    // Another customer's token: 403 everywhere.
+    let bob_token = bob.session.token.as_str();
+    let not_alice = format!("The token does not belong to customer '{}'", alice.id);
+    api.readiness(bob_token, &alice.id)
+        .await
+        .expect_error(403, &not_alice);
+    api.wallets(bob_token, &alice.id)
+        .await
+        .expect_error(403, &not_alice);
+    api.consent(bob_token, &alice.id, "terms")
+        .await
+        .expect_error(403, &not_alice);
+    api.upload(bob_token, &verification, "PASSPORT")
+        .await
+        .expect_error(403, &not_alice);
+    api.send(
+        Operation::GetVerification,
+        &format!("/api/v2.1/verifications/{verification}"),
+        Some(bob_token),
+        None,
+    )
+    .await
+    .expect_error(403, &not_alice);
+    api.send(
+        Operation::CreateVerification,
+        "/api/v2.1/verifications",
+        Some(bob_token),
+        Some(json!({"customerId": alice.id})),
+    )
+    .await
+    .expect_error(403, &not_alice);
+    api.send(
+        Operation::SubmitCustomerVerification,
+        &format!("/api/v2.1/customer/individual/{}/verification", alice.id),
+        Some(bob_token),
+        Some(json!({})),
+    )
+    .await
+    .expect_error(403, &not_alice);
+    api.send(
+        Operation::DeleteCustomerSession,
+        &api.session_path(&alice, &alice.session.session_id),
+        Some(bob_token),
+        None,
+    )
+    .await
+    .expect_error(403, "The token does not belong to this session's user");
+
+    // The admin may act for any customer.
+    api.readiness(&admin, &alice.id).await.expect(200);
+    api.consent(&admin, &alice.id, "terms").await.expect(200);
+
+    // Missing, malformed and foreign tokens.
+    api.readiness("", &alice.id).await.expect(401);
+    let reply = api
+        .send(
+            Operation::CheckActivationReadiness,
+            &format!(
+                "/api/v2.1/customer/individual/{}/owner/{tenant}/activation/check",
+                alice.id
+            ),
+            None,
+            None,
+        )
+        .await;
+    reply.expect_error(401, "Missing bearer token (Authorization: Bearer <token>)");
+    api.readiness("not.a.jwt", &alice.id)
+        .await
+        .expect_error(401, "Invalid token");
+    let foreign = Sandbox::start().await.unwrap();
+    let foreign_token = Api::new(&foreign).admin_login().await.token;
+    api.readiness(&foreign_token, &alice.id)
+        .await
+        .expect_error(401, "Invalid token");
+    let reply = api
+        .send_with(
+            Operation::CheckActivationReadiness,
+            &format!(
+                "/api/v2.1/customer/individual/{}/owner/{tenant}/activation/check",
+                alice.id
+            ),
+            None,
+            None,
+            &[],
+            &[("Authorization", &format!("Basic {admin}"))],
+        )
+        .await;
+    reply.expect_error(401, "Authorization must be a Bearer token");
+}

@@ -1,0 +1,435 @@
+//! Every response body the sandbox produces during a full journey, success
+//! and error, validates against what `openapi.yaml` (the 3.1 form, JSON
+//! Schema 2020-12) declares for that operation and status. Error statuses
+//! are declared without a body; their bodies must be the envelope
+//! `{code: integer, message: string}`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use finhub_sandbox::{Operation, Sandbox};
+use jsonschema::{Draft, Validator};
+use serde_json::{Value, json};
+
+use crate::common::{self, Api, Recorded};
+
+fn spec() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml is YAML")
+}
+
+/// Statuses any operation may return although its own entry does not list
+/// them: the documented global set (facts §1.5) plus 405/413/415 for
+/// transport-level mistakes.
+const GLOBAL_STATUSES: [u16; 11] = [400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500];
+
+struct Schemas {
+    spec: Value,
+    validators: HashMap<String, Validator>,
+    envelope: Validator,
+}
+
+impl Schemas {
+    fn new() -> Self {
+        let envelope = jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .build(&json!({
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "integer"},
+                    "message": {"type": "string"},
+                    "data": {}
+                }
+            }))
+            .unwrap();
+        Schemas {
+            spec: spec(),
+            validators: HashMap::new(),
+            envelope,
+        }
+    }
+
+    fn validator(&mut self, reference: &str) -> &Validator {
+        if !self.validators.contains_key(reference) {
+            let schema = json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$ref": reference,
+                "components": self.spec["components"].clone(),
+            });
+            let validator = jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("{reference}: {e}"));
+            self.validators.insert(reference.to_string(), validator);
+        }
+        &self.validators[reference]
+    }
+
+    fn responses(&self, operation: Operation) -> &Value {
+        let method = operation.method().as_str().to_ascii_lowercase();
+        let entry = &self.spec["paths"][operation.path()][method.as_str()];
+        assert!(entry.is_object(), "{operation} is not in openapi.yaml");
+        &entry["responses"]
+    }
+
+    /// Problems with one recorded response (empty when it conforms).
+    fn check(&mut self, recorded: &Recorded) -> Vec<String> {
+        let Recorded {
+            operation,
+            status,
+            body,
+        } = recorded;
+        let declared = self.responses(*operation)[status.to_string()].clone();
+        let reference = declared
+            .pointer("/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let place = format!("{operation} {status}");
+        let mut problems = Vec::new();
+        if declared.is_null() && !GLOBAL_STATUSES.contains(status) {
+            problems.push(format!("{place}: status not declared in openapi.yaml"));
+        }
+        match reference {
+            Some(reference) => {
+                for error in self.validator(&reference).iter_errors(body) {
+                    problems.push(format!(
+                        "{place}: {} at {} (schema {reference}): {body}",
+                        error,
+                        error.instance_path()
+                    ));
+                }
+            }
+            None => {
+                assert!(*status >= 400, "{place}: a success without a schema");
+                for error in self.envelope.iter_errors(body) {
+                    problems.push(format!("{place}: envelope: {error}: {body}"));
+                }
+                if body["code"] != json!(status) {
+                    problems.push(format!("{place}: code differs from the status: {body}"));
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// A full journey with its error cases, recorded.
+async fn journey(api: &Api, sandbox: &Sandbox) {
+    let c = sandbox.credentials();
+    // Logins and their errors.
+    api.admin_login_with("WrongPass1!").await.expect(401);
+    let admin_path = format!(
+        "/api/v2.1/admin/organization/{}/users/{}/sessions",
+        c.organization_id, c.admin_user_id
+    );
+    api.send(
+        Operation::CreateAdminSession,
+        &admin_path,
+        None,
+        Some(json!({"username": c.admin_username, "password": "x", "tenantKey": "k", "tenantSecret": "s"})),
+    )
+    .await
+    .expect(403);
+    api.send_with(
+        Operation::CreateAdminSession,
+        &admin_path,
+        None,
+        Some(json!({})),
+        &["platform"],
+        &[],
+    )
+    .await
+    .expect(400);
+    api.send(
+        Operation::CreateAdminSession,
+        "/api/v2.1/admin/organization/x/users/y/sessions",
+        None,
+        Some(
+            json!({"username": c.admin_username, "password": c.admin_password.expose(),
+            "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose()}),
+        ),
+    )
+    .await
+    .expect(404);
+    let admin = api.admin_login().await.token;
+
+    // Categorization.
+    let hierarchy = format!(
+        "/api/v2.1/customer/individual/categorization/hierarchy/{}",
+        c.tenant_id
+    );
+    api.send(
+        Operation::GetCategorizationHierarchy,
+        &hierarchy,
+        Some(&admin),
+        None,
+    )
+    .await
+    .expect(200);
+    api.send(
+        Operation::GetCategorizationHierarchy,
+        &hierarchy,
+        None,
+        None,
+    )
+    .await
+    .expect(401);
+    api.send(
+        Operation::GetCategorizationHierarchy,
+        "/api/v2.1/customer/individual/categorization/hierarchy/nope",
+        Some(&admin),
+        None,
+    )
+    .await
+    .expect(404);
+
+    // Registration and its errors.
+    let email = common::email("schema");
+    let customer = api.onboard_start(&admin, &email).await;
+    let register = |body: Value| {
+        api.send(
+            Operation::RegisterIndividualCustomer,
+            "/api/v2.1/customer/individual/registration",
+            Some(&admin),
+            Some(body),
+        )
+    };
+    register(common::registration(&email)).await.expect(409);
+    register(json!({"firstName": "M"})).await.expect(400);
+    let mut mismatch = common::registration(&common::email("m"));
+    mismatch["matchingPassword"] = json!("Other123!!");
+    register(mismatch).await.expect(400);
+    let mut invalid = common::registration(&common::email("v"));
+    invalid["phone"] = json!("123");
+    register(invalid).await.expect(400);
+    let mut unknown = common::registration(&common::email("u"));
+    unknown["customerCategory"]["id"] = json!("nope");
+    register(unknown).await.expect(404);
+    api.send(
+        Operation::RegisterIndividualCustomer,
+        "/api/v2.1/customer/individual/registration",
+        Some(&customer.session.token),
+        Some(common::registration(&common::email("c"))),
+    )
+    .await
+    .expect(403);
+
+    // Customer login errors.
+    api.customer_login_with(&customer.id, &customer.user_id, &email, "Bad12345!")
+        .await
+        .expect(401);
+    api.customer_login_with("nobody", &customer.user_id, &email, common::PASSWORD)
+        .await
+        .expect(404);
+
+    // Before anything: readiness, activation 422, wallets 404.
+    let token = customer.session.token.clone();
+    api.readiness(&token, &customer.id).await.expect(200);
+    api.activate(&admin, &customer.id, &email).await.expect(422);
+    api.wallets(&token, &customer.id).await.expect(404);
+
+    // Verification (both paths), documents, approval.
+    api.send(
+        Operation::SubmitCustomerVerification,
+        &format!("/api/v2.1/customer/individual/{}/verification", customer.id),
+        Some(&token),
+        Some(json!({"verificationType": "IDENTITY", "verificationData": {"documentType": "PASSPORT"}})),
+    )
+    .await
+    .expect(200);
+    api.send(
+        Operation::SubmitCustomerVerification,
+        "/api/v2.1/customer/individual/nobody/verification",
+        Some(&admin),
+        Some(json!({})),
+    )
+    .await
+    .expect(404);
+    let verification = api.create_verification(&token, &customer.id).await;
+    api.send(
+        Operation::CreateVerification,
+        "/api/v2.1/verifications",
+        Some(&token),
+        Some(json!({})),
+    )
+    .await
+    .expect(400);
+    let get = format!("/api/v2.1/verifications/{verification}");
+    api.send(Operation::GetVerification, &get, Some(&token), None)
+        .await
+        .expect(200);
+    api.send(
+        Operation::GetVerification,
+        "/api/v2.1/verifications/nope",
+        Some(&token),
+        None,
+    )
+    .await
+    .expect(404);
+    api.approve(&admin, &verification).await.expect(409);
+    api.upload(&token, &verification, "PASSPORT")
+        .await
+        .expect(200);
+    api.upload(&token, &verification, "UNKNOWN")
+        .await
+        .expect(400);
+    api.upload(&token, "nope", "PASSPORT").await.expect(404);
+    api.approve(&token, &verification).await.expect(403);
+    api.approve(&admin, &verification).await.expect(200);
+    api.send(Operation::GetVerification, &get, Some(&token), None)
+        .await
+        .expect(200);
+
+    // Consents.
+    for kind in ["terms", "privacy"] {
+        api.consent(&token, &customer.id, kind).await.expect(200);
+    }
+    api.consent(&token, &customer.id, "terms").await.expect(409);
+    api.readiness(&token, &customer.id).await.expect(200);
+    api.activate(&admin, &customer.id, &email).await.expect(422);
+    api.consent(&token, &customer.id, "data-processing")
+        .await
+        .expect(200);
+    api.send(
+        Operation::AcceptConsent,
+        &format!(
+            "/api/v2.1/customer/individual/{}/consents/terms",
+            customer.id
+        ),
+        Some(&token),
+        Some(json!({"accepted": false, "version": "1.0"})),
+    )
+    .await
+    .expect(400);
+
+    // Readiness, activation, wallets.
+    api.readiness(&token, &customer.id).await.expect(200);
+    api.activate(&admin, &customer.id, &email).await.expect(200);
+    api.activate(&admin, &customer.id, &email).await.expect(409);
+    api.wallets(&token, &customer.id).await.expect(200);
+    api.wallets(&token, "nobody").await.expect(403);
+
+    // Refresh and logout.
+    let session = &customer.session;
+    let path = api.session_path(&customer, &session.session_id);
+    let reply = api
+        .send(
+            Operation::RefreshCustomerSession,
+            &path,
+            Some(&token),
+            Some(json!({"refreshToken": session.refresh_token})),
+        )
+        .await;
+    reply.expect(200);
+    let refreshed = common::Session::from(&reply);
+    api.send(
+        Operation::RefreshCustomerSession,
+        &path,
+        Some(&refreshed.token),
+        Some(json!({"refreshToken": session.refresh_token})),
+    )
+    .await
+    .expect(401);
+    api.send(
+        Operation::DeleteCustomerSession,
+        &path,
+        Some(&refreshed.token),
+        None,
+    )
+    .await
+    .expect(200);
+    api.send(
+        Operation::DeleteCustomerSession,
+        &path,
+        Some(&refreshed.token),
+        None,
+    )
+    .await
+    .expect(401);
+    api.send(Operation::DeleteCustomerSession, &path, Some(&admin), None)
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn every_response_of_a_journey_matches_openapi_yaml() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    journey(&api, &sandbox).await;
+    let recorded = api.recorded.lock().unwrap().clone();
+    let mut schemas = Schemas::new();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for exchange in &recorded {
+        problems.extend(schemas.check(exchange));
+        seen.insert((exchange.operation, exchange.status));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // Every operation answered successfully at least once, and errors too.
+    for operation in Operation::ALL {
+        assert!(
+            seen.contains(&(operation, 200)),
+            "no success of {operation}"
+        );
+    }
+    let statuses: BTreeSet<u16> = seen.iter().map(|(_, status)| *status).collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from([200, 400, 401, 403, 404, 409, 422]),
+        "{seen:?}"
+    );
+    assert!(recorded.len() >= 50, "{} responses", recorded.len());
+}
+
+#[test]
+fn the_sandbox_serves_exactly_the_operations_of_openapi_yaml() {
+    let spec = spec();
+    let mut served = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let operation = Operation::ALL
+                .into_iter()
+                .find(|op| op.path() == path && op.method().as_str().eq_ignore_ascii_case(method))
+                .unwrap_or_else(|| panic!("{method} {path} is not served"));
+            served.insert(operation);
+        }
+    }
+    assert_eq!(served.len(), Operation::ALL.len());
+
+    // The ids are those of openapi.overrides.yaml.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.overrides.yaml");
+    let overrides: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for operation in Operation::ALL {
+        let key = format!("{} {}", operation.method(), operation.path());
+        assert_eq!(
+            overrides["operation-ids"][key.as_str()],
+            operation.id(),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn the_validator_rejects_a_wrong_body() {
+    let mut schemas = Schemas::new();
+    let wrong = Recorded {
+        operation: Operation::ListCustomerWallets,
+        status: 200,
+        body: json!({"code": 200, "message": "Success", "data": [{"balance": 0}]}),
+    };
+    assert!(!schemas.check(&wrong).is_empty());
+    let bare_error = Recorded {
+        operation: Operation::ActivateCustomer,
+        status: 422,
+        body: json!({"error": "nope"}),
+    };
+    assert!(!schemas.check(&bare_error).is_empty());
+    let undeclared = Recorded {
+        operation: Operation::ActivateCustomer,
+        status: 418,
+        body: json!({"code": 418, "message": "teapot"}),
+    };
+    assert!(!schemas.check(&undeclared).is_empty());
+}
