@@ -6,7 +6,10 @@
 //! shape onto the documented one before the generated decoder sees it, and
 //! [`Envelope`] reads the code, message and payload of a decoded envelope.
 
+use std::collections::HashMap;
+
 use finhub_api::types;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 /// Top-level keys that only an envelope carries (never a payload alone).
@@ -25,19 +28,30 @@ const ENVELOPE_KEYS: [&str; 7] = [
 /// `None` when the body already is an envelope (or is not JSON, which the
 /// decoder then reports).
 pub fn normalize_success_body(body: &[u8]) -> Option<Vec<u8>> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let is_envelope = match &value {
-        Value::Object(map) => {
-            map.contains_key("data")
-                || (!map.is_empty() && map.keys().all(|k| ENVELOPE_KEYS.contains(&k.as_str())))
+    // Only the top level matters: its first byte, and an object's key names.
+    // Values are skipped without being built, so the common case (already an
+    // envelope) costs one scan of the body and no allocation per value.
+    let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    let is_envelope = match body[start] {
+        b'{' => {
+            let keys: HashMap<String, IgnoredAny> = serde_json::from_slice(body).ok()?;
+            keys.contains_key("data")
+                || (!keys.is_empty() && keys.keys().all(|k| ENVELOPE_KEYS.contains(&k.as_str())))
         }
-        Value::Array(_) => false,
+        b'[' => {
+            serde_json::from_slice::<IgnoredAny>(body).ok()?;
+            false
+        }
         _ => true,
     };
     if is_envelope {
         return None;
     }
-    serde_json::to_vec(&serde_json::json!({ "data": value })).ok()
+    let mut wrapped = Vec::with_capacity(body.len() + 9);
+    wrapped.extend_from_slice(b"{\"data\":");
+    wrapped.extend_from_slice(body);
+    wrapped.push(b'}');
+    Some(wrapped)
 }
 
 /// A decoded success envelope.

@@ -351,12 +351,22 @@ fn base64_url(text: &str) -> String {
 async fn logout_with_an_expiring_token_renews_it_first() {
     let double = Double::start().await;
     double.customer_login("customer-token-1", "refresh-1").await;
-    let refresh = refresh_mock(&double, "customer-token-1", "refresh-1", "customer-token-2", "refresh-2").await;
+    let refresh = refresh_mock(
+        &double,
+        "customer-token-1",
+        "refresh-1",
+        "customer-token-2",
+        "refresh-2",
+    )
+    .await;
     let logout = double
         .server
         .mock_async(|when, then| {
-            when.method(DELETE).path(SESSION_PATH).header("authorization", "Bearer customer-token-2");
-            then.status(200).json_body(json!({"success": true, "data": {"status": "TERMINATED"}}));
+            when.method(DELETE)
+                .path(SESSION_PATH)
+                .header("authorization", "Bearer customer-token-2");
+            then.status(200)
+                .json_body(json!({"success": true, "data": {"status": "TERMINATED"}}));
         })
         .await;
     let client = double.client();

@@ -1,6 +1,7 @@
 //! Workspace automation. `cargo xtask regen [--check]` regenerates the
 //! FinHub client from `openapi.yaml`; see the README.
 
+mod bench;
 mod contract;
 mod generate;
 mod normalize;
@@ -17,6 +18,8 @@ commands:
   regen --check    regenerate in memory; fail with a diff if the committed files differ
   rules            list the normalization rules, in the order they run
   contract         lint openapi.yaml (Spectral) and run the journey against Prism serving it
+  bench [--json] [--quick]
+                   measure SDK overhead, refresh contention, journey time, sandbox throughput, regen
 
 options:
   --root DIR       work on the checkout at DIR instead of this workspace
@@ -48,6 +51,9 @@ fn main() -> ExitCode {
         ["regen"] => regen::run(&root, false),
         ["regen", "--check"] => regen::run(&root, true),
         ["contract"] => contract::run_contract(&root),
+        ["bench", flags @ ..] if flags.iter().all(|f| matches!(*f, "--json" | "--quick")) => {
+            bench::run(&root, flags.contains(&"--json"), flags.contains(&"--quick"))
+        }
         ["rules"] => {
             for rule in normalize::RULES {
                 println!("{:<20} {}", rule.name, rule.summary);

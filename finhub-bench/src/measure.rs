@@ -1,0 +1,499 @@
+//! The measurements and their report.
+
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use finhub_ext::builders::{Gender, PostalAddress, RegistrationBuilder};
+use finhub_ext::{AdminCredentials, CustomerCredentials, FinhubClient, ManualClock, RetryPolicy};
+use finhub_sandbox::Sandbox;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::load::{self, Sample};
+use crate::servers;
+
+const TENANT: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
+const ADMIN_LOGIN: &str = "/api/v2.1/admin/organization/org-1/users/admin-1/sessions";
+const CUSTOMER_LOGIN: &str = "/api/v2.1/customer/individual/c-1/users/u-1/sessions";
+
+/// Everything measured in one run.
+#[derive(Default)]
+pub struct Report {
+    overhead: Vec<(String, usize, Sample, Sample)>,
+    refresh: Option<(u64, Sample, Sample)>,
+    journey: Option<(usize, Duration, Duration)>,
+    throughput: Vec<(String, usize, Sample, Sample)>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000_000.0
+}
+
+impl Report {
+    /// The report as a table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "SDK overhead (finhub-ext vs raw reqwest, same loopback server; target ratio >= 0.97 at c=64, p50 overhead <= 20 us at c=1)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>3} {:>10} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
+            "operation",
+            "c",
+            "sdk req/s",
+            "raw req/s",
+            "ratio",
+            "sdk p50",
+            "raw p50",
+            "sdk p99",
+            "raw p99",
+            "p50 overhead"
+        );
+        for (op, c, sdk, raw) in &self.overhead {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>3} {:>10.0} {:>10.0} {:>7.3} {:>8.0}us {:>8.0}us {:>8.0}us {:>8.0}us {:>10.1}us",
+                op,
+                c,
+                sdk.throughput(),
+                raw.throughput(),
+                sdk.throughput() / raw.throughput(),
+                us(sdk.percentile(50.0)),
+                us(raw.percentile(50.0)),
+                us(sdk.percentile(99.0)),
+                us(raw.percentile(99.0)),
+                us(sdk.percentile(50.0)) - us(raw.percentile(50.0))
+            );
+        }
+        if let Some((refreshes, fresh, expiring)) = &self.refresh {
+            let _ = writeln!(
+                out,
+                "\nRefresh under contention ({} concurrent calls on an expiring token; target: exactly 1 refresh)",
+                expiring.calls
+            );
+            let _ = writeln!(out, "  refresh calls: {refreshes}");
+            let _ = writeln!(
+                out,
+                "  p99 with a valid token {:.2} ms, with an expiring token {:.2} ms, added {:.2} ms",
+                ms(fresh.percentile(99.0)),
+                ms(expiring.percentile(99.0)),
+                ms(expiring.percentile(99.0)) - ms(fresh.percentile(99.0))
+            );
+        }
+        if let Some((runs, median, min)) = &self.journey {
+            let _ = writeln!(
+                out,
+                "\nFull journey against the in-process sandbox ({runs} runs): median {:.1} ms, fastest {:.1} ms",
+                ms(*median),
+                ms(*min)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nSandbox throughput vs a minimal axum server answering the same path (target >= 0.8x at c=64)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>3} {:>13} {:>13} {:>7} {:>11} {:>11}",
+            "operation",
+            "c",
+            "sandbox req/s",
+            "minimal req/s",
+            "ratio",
+            "sandbox p99",
+            "minimal p99"
+        );
+        for (op, c, sandbox, minimal) in &self.throughput {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>3} {:>13.0} {:>13.0} {:>7.3} {:>9.2}ms {:>9.2}ms",
+                op,
+                c,
+                sandbox.throughput(),
+                minimal.throughput(),
+                sandbox.throughput() / minimal.throughput(),
+                ms(sandbox.percentile(99.0)),
+                ms(minimal.percentile(99.0))
+            );
+        }
+        out
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> Value {
+        let sample = |s: &Sample| {
+            json!({
+                "calls": s.calls, "concurrency": s.concurrency, "reqPerSec": s.throughput(),
+                "p50Us": us(s.percentile(50.0)), "p99Us": us(s.percentile(99.0)),
+            })
+        };
+        json!({
+            "overhead": self.overhead.iter().map(|(op, c, sdk, raw)| json!({
+                "operation": op, "concurrency": c, "sdk": sample(sdk), "raw": sample(raw),
+                "throughputRatio": sdk.throughput() / raw.throughput(),
+                "p50OverheadUs": us(sdk.percentile(50.0)) - us(raw.percentile(50.0)),
+            })).collect::<Vec<_>>(),
+            "refresh": self.refresh.as_ref().map(|(n, fresh, expiring)| json!({
+                "refreshCalls": n, "calls": expiring.calls, "validTokenP99Ms": ms(fresh.percentile(99.0)),
+                "expiringTokenP99Ms": ms(expiring.percentile(99.0)),
+                "addedP99Ms": ms(expiring.percentile(99.0)) - ms(fresh.percentile(99.0)),
+            })),
+            "journey": self.journey.map(|(runs, median, min)| json!({"runs": runs, "medianMs": ms(median), "fastestMs": ms(min)})),
+            "sandboxThroughput": self.throughput.iter().map(|(op, c, sandbox, minimal)| json!({
+                "operation": op, "concurrency": c, "sandbox": sample(sandbox), "minimal": sample(minimal),
+                "ratio": sandbox.throughput() / minimal.throughput(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Runs every measurement.
+pub async fn all(quick: bool) -> Result<Report, String> {
+    let mut report = Report::default();
+    let scale = |n: usize| if quick { (n / 10).max(50) } else { n };
+    let canned = servers::start_canned().await?;
+    for (c, calls) in [(1, scale(3000)), (64, scale(30000))] {
+        for op in ["login", "categorization"] {
+            let (sdk, raw) = overhead(&canned, op, c, calls).await?;
+            report.overhead.push((op.to_string(), c, sdk, raw));
+        }
+    }
+    report.refresh = Some(refresh_contention(1000).await?);
+    report.journey = Some(journey(scale(20).max(3)).await?);
+    let sandbox = Sandbox::start().await.map_err(|e| e.to_string())?;
+    for (c, calls) in [(1, scale(3000)), (64, scale(30000))] {
+        for op in ["login", "categorization"] {
+            let (on_sandbox, on_minimal) = throughput(&sandbox, &canned, op, c, calls).await?;
+            report
+                .throughput
+                .push((op.to_string(), c, on_sandbox, on_minimal));
+        }
+    }
+    Ok(report)
+}
+
+fn sdk_client(base_url: &str) -> Result<FinhubClient, String> {
+    FinhubClient::builder()
+        .base_url(base_url)
+        .tenant_id(TENANT)
+        .tenant_key("bench-tenant-key")
+        .tenant_secret("bench-tenant-secret")
+        .admin(AdminCredentials::new(
+            "org-1",
+            "admin-1",
+            "admin@example.test",
+            "Bench-password-1!",
+        ))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The headers finhub-ext sends, for the raw calls.
+fn raw_headers(request: reqwest::RequestBuilder, bearer: Option<&str>) -> reqwest::RequestBuilder {
+    let request = request
+        .header("x-tenant-id", TENANT)
+        .header("x-forwarded-for", "127.0.0.1")
+        .header("x-forwarded-from", "integration-client")
+        .header("platform", "web")
+        .header("deviceid", "integration-device")
+        .header("user-agent", finhub_ext::DEFAULT_USER_AGENT)
+        .header("accept", "application/json");
+    match bearer {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+}
+
+fn login_body() -> Value {
+    json!({"username": "customer@example.test", "password": "Bench-password-1!", "tenantKey": "bench-tenant-key", "tenantSecret": "bench-tenant-secret"})
+}
+
+/// The same operation through finhub-ext and through raw reqwest; each is
+/// run twice, interleaved, and the better run kept.
+async fn overhead(
+    base: &str,
+    op: &str,
+    concurrency: usize,
+    calls: usize,
+) -> Result<(Sample, Sample), String> {
+    let sdk = sdk_client(base)?;
+    sdk.admin_login().await.map_err(|e| e.to_string())?;
+    let raw = reqwest::Client::new();
+    let mut best: (Option<Sample>, Option<Sample>) = (None, None);
+    for _ in 0..2 {
+        let sdk_sample = match op {
+            "login" => {
+                let sdk = sdk.clone();
+                load::run(calls, concurrency, move || {
+                    let sdk = sdk.clone();
+                    async move {
+                        let credentials = CustomerCredentials::new(
+                            "c-1",
+                            "u-1",
+                            "customer@example.test",
+                            "Bench-password-1!",
+                        );
+                        sdk.customer_login(credentials)
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }
+                })
+                .await?
+            }
+            _ => {
+                let sdk = sdk.clone();
+                load::run(calls, concurrency, move || {
+                    let sdk = sdk.clone();
+                    async move {
+                        sdk.categorization_hierarchy()
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    }
+                })
+                .await?
+            }
+        };
+        let raw_sample = {
+            let (raw, base, op) = (raw.clone(), base.to_string(), op.to_string());
+            load::run(calls, concurrency, move || {
+                let request = if op == "login" {
+                    raw_headers(raw.post(format!("{base}{CUSTOMER_LOGIN}")), None)
+                        .json(&login_body())
+                } else {
+                    raw_headers(
+                        raw.get(format!(
+                            "{base}/api/v2.1/customer/individual/categorization/hierarchy/{TENANT}"
+                        )),
+                        Some("eyJhbGciOiJIUzI1NiJ9.e30.c2ln"),
+                    )
+                };
+                async move {
+                    let response = request.send().await.map_err(|e| e.to_string())?;
+                    response
+                        .json::<Value>()
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+            })
+            .await?
+        };
+        if best
+            .0
+            .as_ref()
+            .is_none_or(|b| sdk_sample.throughput() > b.throughput())
+        {
+            best.0 = Some(sdk_sample);
+        }
+        if best
+            .1
+            .as_ref()
+            .is_none_or(|b| raw_sample.throughput() > b.throughput())
+        {
+            best.1 = Some(raw_sample);
+        }
+    }
+    Ok((best.0.unwrap_or_else(empty), best.1.unwrap_or_else(empty)))
+}
+
+fn empty() -> Sample {
+    Sample {
+        calls: 0,
+        concurrency: 0,
+        elapsed: Duration::from_secs(1),
+        latencies: Vec::new(),
+    }
+}
+
+fn registration(
+    email: &str,
+) -> Result<finhub_ext::api::types::IndividualRegistrationRequest, String> {
+    RegistrationBuilder::new()
+        .tenant_id(finhub_sandbox::DEFAULT_TENANT_ID)
+        .name("Marcus", "Jensen")
+        .email(email)
+        .phone("+37060012345")
+        .password("Bench-password-1!")
+        .date_of_birth("1990-05-15")
+        .gender(Gender::Male)
+        .nationality("LT")
+        .place_of_birth("Vilnius")
+        .pincode("12345")
+        .address(PostalAddress::home(
+            "Gedimino pr. 1",
+            "Vilnius",
+            "01103",
+            "LT",
+        ))
+        .category("fs-cat-b2c-low-001", "Individual Standard")
+        .build()
+        .map_err(|v| v.to_string())
+}
+
+fn sandbox_client(
+    sandbox: &Sandbox,
+    clock: Option<Arc<ManualClock>>,
+) -> Result<FinhubClient, String> {
+    let c = sandbox.credentials();
+    let mut builder = FinhubClient::builder()
+        .base_url(sandbox.base_url())
+        .tenant_id(&c.tenant_id)
+        .tenant_key(SecretString::from(c.tenant_key.expose().to_string()))
+        .tenant_secret(SecretString::from(c.tenant_secret.expose().to_string()))
+        .admin(AdminCredentials::new(
+            &c.organization_id,
+            &c.admin_user_id,
+            &c.admin_username,
+            SecretString::from(c.admin_password.expose().to_string()),
+        ))
+        .refresh_jitter(Duration::ZERO);
+    if let Some(clock) = clock {
+        builder = builder.clock(clock);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// 1000 concurrent calls with a valid token, then 1000 on a token due for
+/// renewal: refresh calls counted by the sandbox, p99 of each.
+async fn refresh_contention(calls: usize) -> Result<(u64, Sample, Sample), String> {
+    let sandbox = Sandbox::start().await.map_err(|e| e.to_string())?;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let client = sandbox_client(&sandbox, Some(clock.clone()))?;
+    let customer = client
+        .register_customer(&registration("contention@example.com")?)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (customer_id, user_id) = (
+        customer.id.unwrap_or_default(),
+        customer.user.and_then(|u| u.id).unwrap_or_default(),
+    );
+    let session = client
+        .customer_login(CustomerCredentials::new(
+            customer_id,
+            user_id,
+            "contention@example.com",
+            "Bench-password-1!",
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tenant = client.tenant_id().to_string();
+    let run = |session: finhub_ext::CustomerClient, tenant: String| {
+        load::run(calls, calls, move || {
+            let (session, tenant) = (session.clone(), tenant.clone());
+            async move {
+                session
+                    .activation_readiness(&tenant)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+        })
+    };
+    // A first load opens the connections; the second is the baseline.
+    run(session.clone(), tenant.clone()).await?;
+    let fresh = run(session.clone(), tenant.clone()).await?;
+    let before = sandbox.stats().side_effects.session_refreshes;
+    clock.advance(Duration::from_secs(3590));
+    let expiring = run(session, tenant).await?;
+    let refreshes = sandbox.stats().side_effects.session_refreshes - before;
+    Ok((refreshes, fresh, expiring))
+}
+
+/// The whole journey `runs` times against the in-process sandbox.
+async fn journey(runs: usize) -> Result<(usize, Duration, Duration), String> {
+    let sandbox = Sandbox::start().await.map_err(|e| e.to_string())?;
+    let client = sandbox_client(&sandbox, None)?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        finhub_cli::onboard::journey_once(&client, client.tenant_id()).await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok((runs, times[times.len() / 2], times[0]))
+}
+
+/// Requests/s of the sandbox and of the minimal server on the same path
+/// with the same load generator.
+async fn throughput(
+    sandbox: &Sandbox,
+    canned: &str,
+    op: &str,
+    concurrency: usize,
+    calls: usize,
+) -> Result<(Sample, Sample), String> {
+    let c = sandbox.credentials();
+    let http = reqwest::Client::new();
+    let admin_login_path = format!(
+        "/api/v2.1/admin/organization/{}/users/{}/sessions",
+        c.organization_id, c.admin_user_id
+    );
+    let admin_body = json!({
+        "username": c.admin_username, "password": c.admin_password.expose(),
+        "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+    });
+    let token = {
+        let response: Value = raw_headers(
+            http.post(format!("{}{admin_login_path}", sandbox.base_url())),
+            None,
+        )
+        .json(&admin_body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+        response["data"]["token"]
+            .as_str()
+            .ok_or("the sandbox login returned no token")?
+            .to_string()
+    };
+    let mut samples = Vec::new();
+    for (base, login_path) in [
+        (sandbox.base_url().to_string(), admin_login_path.clone()),
+        (canned.to_string(), ADMIN_LOGIN.to_string()),
+    ] {
+        let (http, body, token, op) = (
+            http.clone(),
+            admin_body.clone(),
+            token.clone(),
+            op.to_string(),
+        );
+        let sample = load::run(calls, concurrency, move || {
+            let request = if op == "login" {
+                raw_headers(http.post(format!("{base}{login_path}")), None).json(&body)
+            } else {
+                raw_headers(
+                    http.get(format!(
+                        "{base}/api/v2.1/customer/individual/categorization/hierarchy/{}",
+                        finhub_sandbox::DEFAULT_TENANT_ID
+                    )),
+                    Some(&token),
+                )
+            };
+            async move {
+                let response = request.send().await.map_err(|e| e.to_string())?;
+                if !response.status().is_success() {
+                    return Err(format!("HTTP {}", response.status()));
+                }
+                response.bytes().await.map(drop).map_err(|e| e.to_string())
+            }
+        })
+        .await?;
+        samples.push(sample);
+    }
+    let minimal = samples.pop().unwrap_or_else(empty);
+    let on_sandbox = samples.pop().unwrap_or_else(empty);
+    Ok((on_sandbox, minimal))
+}
