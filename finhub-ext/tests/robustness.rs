@@ -54,12 +54,11 @@ proptest! {
 
     #[test]
     fn validation_never_panics_and_never_echoes_the_password(value in registration()) {
-        if let Ok(request) = serde_json::from_value::<types::IndividualRegistrationRequest>(value.clone()) {
-            if let Err(violations) = request.validate() {
-                let password = value["password"].as_str().unwrap_or_default();
-                if password.len() >= 6 {
-                    prop_assert!(!violations.to_string().contains(password));
-                }
+        let request = serde_json::from_value::<types::IndividualRegistrationRequest>(value.clone());
+        if let Err(violations) = request.map(|r| r.validate()).unwrap_or(Ok(())) {
+            let password = value["password"].as_str().unwrap_or_default();
+            if password.len() >= 6 {
+                prop_assert!(!violations.to_string().contains(password));
             }
         }
     }
