@@ -264,7 +264,8 @@ async fn scenario(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_under_every_fault() {
     let server_error: fn(&Error) -> bool = |e| matches!(e, Error::Server(_));
-    let faults: Vec<(&str, fn() -> FaultRule, Expect, bool)> = vec![
+    type Fault = (&'static str, fn() -> FaultRule, Expect, bool);
+    let faults: Vec<Fault> = vec![
         (
             "latency beyond the timeout",
             || FaultRule::latency(Duration::from_secs(2)),
