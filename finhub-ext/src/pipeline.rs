@@ -232,26 +232,28 @@ impl Pipeline {
 }
 
 /// Rewrites a success body into the documented envelope when FinHub sent a
-/// bare payload (see [`crate::envelope`]).
+/// bare payload (see [`crate::envelope`]). The body is read once; status,
+/// headers, version and URL move into the rebuilt response unchanged.
 async fn normalize(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let mut headers = response.headers().clone();
-    let body = response.bytes().await?;
+    use http_body_util::BodyExt;
+    use reqwest::ResponseBuilderExt;
+
+    let url = response.url().clone();
+    let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let body = body.collect().await?.to_bytes();
     let body = match normalize_success_body(&body) {
         Some(wrapped) => {
-            headers.remove(CONTENT_LENGTH);
-            bytes_from(wrapped)
+            parts.headers.remove(CONTENT_LENGTH);
+            bytes::Bytes::from(wrapped)
         }
         None => body,
     };
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body)
+        .unwrap_or_default();
+    *rebuilt.status_mut() = parts.status;
+    *rebuilt.version_mut() = parts.version;
+    *rebuilt.headers_mut() = parts.headers;
     Ok(reqwest::Response::from(rebuilt))
-}
-
-fn bytes_from(body: Vec<u8>) -> bytes::Bytes {
-    bytes::Bytes::from(body)
 }
