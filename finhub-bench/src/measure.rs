@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use finhub_ext::builders::{Gender, PostalAddress, RegistrationBuilder};
 use finhub_ext::{AdminCredentials, CustomerCredentials, FinhubClient, ManualClock, RetryPolicy};
 use finhub_sandbox::Sandbox;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::load::{self, Sample};
@@ -347,18 +346,9 @@ fn sandbox_client(
     sandbox: &Sandbox,
     clock: Option<Arc<ManualClock>>,
 ) -> Result<FinhubClient, String> {
-    let c = sandbox.credentials();
-    let mut builder = FinhubClient::builder()
-        .base_url(sandbox.base_url())
-        .tenant_id(&c.tenant_id)
-        .tenant_key(SecretString::from(c.tenant_key.expose().to_string()))
-        .tenant_secret(SecretString::from(c.tenant_secret.expose().to_string()))
-        .admin(AdminCredentials::new(
-            &c.organization_id,
-            &c.admin_user_id,
-            &c.admin_username,
-            SecretString::from(c.admin_password.expose().to_string()),
-        ))
+    let mut builder = sandbox
+        .credentials()
+        .client_builder()
         .refresh_jitter(Duration::ZERO);
     if let Some(clock) = clock {
         builder = builder.clock(clock);

@@ -104,17 +104,8 @@ async fn target(options: &Options) -> Result<Target, String> {
                 .await
                 .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
             let creds = sandbox.credentials();
-            let client = FinhubClient::builder()
-                .base_url(sandbox.base_url())
-                .tenant_id(&creds.tenant_id)
-                .tenant_key(SecretString::from(creds.tenant_key.expose().to_string()))
-                .tenant_secret(SecretString::from(creds.tenant_secret.expose().to_string()))
-                .admin(AdminCredentials::new(
-                    &creds.organization_id,
-                    &creds.admin_user_id,
-                    &creds.admin_username,
-                    SecretString::from(creds.admin_password.expose().to_string()),
-                ))
+            let client = creds
+                .client_builder()
                 .request_source(&c.request_source)
                 .retry_policy(retry)
                 .build()

@@ -33,6 +33,8 @@
 mod auth;
 mod body;
 mod catalog;
+#[cfg(feature = "client")]
+mod client;
 mod clock;
 mod config;
 mod envelope;

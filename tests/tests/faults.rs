@@ -12,11 +12,8 @@ use finhub_ext::builders::{
     ActivationBuilder, ApprovalBuilder, ConsentBuilder, ConsentKind, DocumentMime, DocumentType,
     DocumentUploadBuilder, Gender, PostalAddress, RegistrationBuilder, VerificationBuilder,
 };
-use finhub_ext::{
-    AdminCredentials, CustomerClient, CustomerCredentials, Error, FinhubClient, ManualClock,
-};
+use finhub_ext::{CustomerClient, CustomerCredentials, Error, FinhubClient, ManualClock};
 use finhub_sandbox::{FaultRule, Operation, Sandbox, SideEffects};
-use secrecy::SecretString;
 
 /// The journey's operations, in the order the journey reaches them.
 const JOURNEY: [&str; 15] = [
@@ -54,18 +51,9 @@ struct World {
 impl World {
     async fn new() -> World {
         let sandbox = Sandbox::start().await.unwrap();
-        let c = sandbox.credentials();
-        let client = FinhubClient::builder()
-            .base_url(sandbox.base_url())
-            .tenant_id(&c.tenant_id)
-            .tenant_key(SecretString::from(c.tenant_key.expose().to_string()))
-            .tenant_secret(SecretString::from(c.tenant_secret.expose().to_string()))
-            .admin(AdminCredentials::new(
-                &c.organization_id,
-                &c.admin_user_id,
-                &c.admin_username,
-                SecretString::from(c.admin_password.expose().to_string()),
-            ))
+        let client = sandbox
+            .credentials()
+            .client_builder()
             .timeout(Duration::from_millis(300))
             .clock(Arc::new(ManualClock::new(chrono::Utc::now())))
             .build()

@@ -1,0 +1,29 @@
+//! A finhub-ext client configured for a sandbox (feature `client`): what a
+//! downstream service's test needs to talk to the sandbox in one line.
+
+use secrecy::SecretString;
+
+use crate::SandboxCredentials;
+
+impl SandboxCredentials {
+    /// A [`finhub_ext::FinhubClientBuilder`] for this sandbox: base URL,
+    /// tenant, tenant key and secret, and the admin login. Add anything else
+    /// (clock, retry policy…) before `build()`.
+    pub fn client_builder(&self) -> finhub_ext::FinhubClientBuilder {
+        let secret = |s: &finhub_api::Sensitive| SecretString::from(s.expose().to_string());
+        let mut builder = finhub_ext::FinhubClient::builder()
+            .tenant_id(&self.tenant_id)
+            .tenant_key(secret(&self.tenant_key))
+            .tenant_secret(secret(&self.tenant_secret))
+            .admin(finhub_ext::AdminCredentials::new(
+                &self.organization_id,
+                &self.admin_user_id,
+                &self.admin_username,
+                secret(&self.admin_password),
+            ));
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url);
+        }
+        builder
+    }
+}
