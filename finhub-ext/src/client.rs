@@ -14,7 +14,7 @@ use crate::config::{Config, FinhubClientBuilder, builder_from_lookup};
 use crate::envelope::{Envelope, error_code_and_message};
 use crate::error::{Error, ErrorDetails, clip};
 use crate::headers::{ContextHeaders, EndUser, header_value};
-use crate::operation::{Operation, SessionRole};
+use crate::operation::{Operation, SessionRole, TokenKind};
 use crate::pipeline::{self, CallContext, CallRecord, Pipeline};
 use crate::retry::retry_after;
 use crate::session::{Login, Owner, Session, Token};
@@ -189,6 +189,7 @@ impl FinhubClientBuilder {
             retry: self.retry.clone(),
             clock: self.clock.clone(),
             admin: admin.clone(),
+            routes: config.routes.clone(),
         });
         let raw = finhub_api::Client::new_with_client(
             &config.base_url,
@@ -264,10 +265,19 @@ impl FinhubClient {
         })
     }
 
+    /// Starts an operation of this handle with the token it is routed to.
     async fn admin_attempt(&self, operation: &'static str) -> Result<Attempt<'_>, Error> {
-        let admin = self.admin(operation)?;
+        let session = match self.core.config.routes.kind(find(operation)?) {
+            TokenKind::Admin => Some(self.admin(operation)?),
+            TokenKind::None => None,
+            TokenKind::Customer => {
+                return Err(Error::Config(format!(
+                    "{operation} is routed to the customer token: call it on a CustomerClient"
+                )));
+            }
+        };
         self.core
-            .begin(operation, Some(admin), self.end_user.as_ref())
+            .begin(operation, session, self.end_user.as_ref())
             .await
     }
 
@@ -446,15 +456,43 @@ impl CustomerClient {
         &self.client
     }
 
+    /// Starts an operation with the token it is routed to (this
+    /// customer's, unless routed to the admin's or to none).
     async fn attempt(&self, operation: &'static str) -> Result<Attempt<'_>, Error> {
+        let session = match self.client.core.config.routes.kind(find(operation)?) {
+            TokenKind::Customer => Some(&self.session),
+            TokenKind::Admin => Some(self.client.admin(operation)?),
+            TokenKind::None => None,
+        };
         self.client
             .core
-            .begin(
-                operation,
-                Some(&self.session),
-                self.client.end_user.as_ref(),
-            )
+            .begin(operation, session, self.client.end_user.as_ref())
             .await
+    }
+
+    /// Activates this customer (see [`FinhubClient::activate_customer`]),
+    /// with the token `activate_customer` is routed to: the admin's by
+    /// default, this customer's after
+    /// `token_route("activate_customer", TokenKind::Customer)`.
+    ///
+    /// ```no_run
+    /// # async fn run(customer: finhub_ext::CustomerClient) -> Result<(), finhub_ext::Error> {
+    /// use finhub_ext::builders::ActivationBuilder;
+    /// let request = ActivationBuilder::new(customer.user_id(), "ACTIVATION_CODE").build().expect("a valid body");
+    /// let activation = customer.activate(&request).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn activate(
+        &self,
+        request: &types::ActivationRequest,
+    ) -> Result<types::ActivationResult, Error> {
+        self.client.core.check("activate_customer", request)?;
+        let customer = self.customer_id().to_string();
+        call_api!(
+            &self.client.core,
+            self.attempt("activate_customer").await?,
+            |raw| raw.activate_customer(&customer, request)
+        )
     }
 
     /// Renews the session now (normally automatic, ahead of expiry).

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::headers::{DEFAULT_END_USER_IP, Platform};
+use crate::operation::{TokenKind, TokenRoutes};
 use crate::retry::RetryPolicy;
 
 /// FinHub's sandbox environment.
@@ -79,6 +80,7 @@ pub(crate) struct Config {
     pub(crate) tenant: Tenant,
     pub(crate) admin: Option<AdminCredentials>,
     pub(crate) session: SessionTiming,
+    pub(crate) routes: TokenRoutes,
 }
 
 /// Builds a [`FinhubClient`](crate::FinhubClient). Required: base URL,
@@ -101,6 +103,7 @@ pub struct FinhubClientBuilder {
     pub(crate) refresh_jitter: Duration,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: Option<reqwest::Client>,
+    pub(crate) routes: TokenRoutes,
 }
 
 impl fmt::Debug for FinhubClientBuilder {
@@ -137,6 +140,7 @@ impl Default for FinhubClientBuilder {
             refresh_jitter: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
             http: None,
+            routes: TokenRoutes::default(),
         }
     }
 }
@@ -245,6 +249,15 @@ impl FinhubClientBuilder {
         self
     }
 
+    /// Sends `operation` (an id such as `activate_customer`) with another
+    /// token than the documented default: FinHub's docs disagree for some
+    /// operations. A customer-token operation must then be called on a
+    /// [`CustomerClient`](crate::CustomerClient).
+    pub fn token_route(mut self, operation: &'static str, token: TokenKind) -> Self {
+        self.routes.set(operation, token);
+        self
+    }
+
     /// Use this `reqwest` client (its timeouts and TLS settings) instead of
     /// building one.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -273,6 +286,11 @@ impl FinhubClientBuilder {
         if !missing.is_empty() {
             return Err(Error::Config(format!("missing {}", missing.join(", "))));
         }
+        if let Some(unknown) = self.routes.unknown().first() {
+            return Err(Error::Config(format!(
+                "token_route: `{unknown}` is not an operation"
+            )));
+        }
         Ok(Config {
             base_url: normalize_base_url(self.base_url.as_deref().unwrap_or_default())?,
             tenant: Tenant {
@@ -285,6 +303,7 @@ impl FinhubClientBuilder {
                 buffer: self.refresh_buffer,
                 jitter: self.refresh_jitter,
             },
+            routes: self.routes.clone(),
         })
     }
 }

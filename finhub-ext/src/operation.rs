@@ -55,6 +55,40 @@ impl Operation {
     }
 }
 
+/// Which token each operation carries: the documented default of
+/// [`OPERATIONS`], unless overridden with
+/// [`FinhubClientBuilder::token_route`](crate::FinhubClientBuilder::token_route)
+/// (FinHub's docs disagree on some, e.g. which token activation takes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenRoutes {
+    overrides: Vec<(&'static str, TokenKind)>,
+}
+
+impl TokenRoutes {
+    /// Routes `operation` to `kind`.
+    pub(crate) fn set(&mut self, operation: &'static str, kind: TokenKind) {
+        self.overrides.retain(|(id, _)| *id != operation);
+        self.overrides.push((operation, kind));
+    }
+
+    /// The token `operation` carries.
+    pub fn kind(&self, operation: &Operation) -> TokenKind {
+        self.overrides
+            .iter()
+            .find(|(id, _)| *id == operation.id)
+            .map_or(operation.token, |(_, kind)| *kind)
+    }
+
+    /// Overridden operation ids that are not operations.
+    pub(crate) fn unknown(&self) -> Vec<&'static str> {
+        self.overrides
+            .iter()
+            .filter(|(id, _)| Operation::find(id).is_none())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+}
+
 macro_rules! op {
     ($id:literal, $method:ident, $path:literal, $token:ident, $role:ident) => {
         Operation {

@@ -33,7 +33,7 @@ use tracing::Instrument;
 use crate::clock::Clock;
 use crate::envelope::normalize_success_body;
 use crate::headers::{ContextHeaders, EndUser};
-use crate::operation::{Operation, TokenKind};
+use crate::operation::{Operation, TokenKind, TokenRoutes};
 use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
 use crate::session::{Session, Token};
 
@@ -89,6 +89,7 @@ pub(crate) struct Pipeline {
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) admin: Option<Arc<Session>>,
+    pub(crate) routes: TokenRoutes,
 }
 
 impl std::fmt::Debug for ContextHeaders {
@@ -119,7 +120,7 @@ impl Decorator for Pipeline {
         // Stage 2: auth.
         let token = match &context {
             Some(context) => context.token.clone(),
-            None => match Operation::find(operation_id).map(|op| op.token) {
+            None => match Operation::find(operation_id).map(|op| self.routes.kind(op)) {
                 Some(TokenKind::Admin) => self.admin.as_ref().and_then(|s| s.current()),
                 Some(TokenKind::Customer) => {
                     return Err(format!(

@@ -285,3 +285,69 @@ fn typed_calls_are_send() {
     let body = registration();
     assert_send(&client.register_customer(&body));
 }
+
+#[tokio::test]
+async fn an_operation_can_be_routed_to_another_token() {
+    let double = Double::start().await;
+    double.admin_login().await;
+    double.customer_login("customer-token-1", "refresh-1").await;
+    let path = format!("/api/v2.1/customer/individual/{CUSTOMER}/activation");
+    let with_admin = expect(
+        &double,
+        POST,
+        &path,
+        Some("admin-token-1"),
+        "127.0.0.1",
+        "device-demo-001",
+    )
+    .await;
+    let activation = finhub_ext::builders::ActivationBuilder::new(USER, "ACTIVATION_CODE_1")
+        .build()
+        .unwrap();
+
+    // Default: the admin token, also from the customer's handle.
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    customer.activate(&activation).await.unwrap();
+    assert_eq!(with_admin.calls_async().await, 1);
+
+    // Routed to the customer's token.
+    let with_customer = expect(
+        &double,
+        POST,
+        &path,
+        Some("customer-token-1"),
+        "127.0.0.1",
+        "device-demo-001",
+    )
+    .await;
+    let routed = double
+        .builder()
+        .token_route(
+            "activate_customer",
+            finhub_ext::operation::TokenKind::Customer,
+        )
+        .build()
+        .unwrap();
+    let customer = double.login_customer(&routed).await;
+    customer.activate(&activation).await.unwrap();
+    assert_eq!(with_customer.calls_async().await, 1);
+    let err = routed
+        .activate_customer(CUSTOMER, &activation)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("routed to the customer token"),
+        "{err}"
+    );
+
+    let err = double
+        .builder()
+        .token_route("activate", finhub_ext::operation::TokenKind::None)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("`activate` is not an operation"),
+        "{err}"
+    );
+}
