@@ -165,6 +165,14 @@ impl ContextHeaders {
     }
 }
 
+impl fmt::Debug for ContextHeaders {
+    // The values are configuration, not secrets, but the default IP is the
+    // end user's fallback; keep Debug output to the type name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ContextHeaders")
+    }
+}
+
 fn ip_value(ip: IpAddr) -> HeaderValue {
     HeaderValue::from_str(&ip.to_string()).expect("an IP address is a valid header value")
 }

@@ -92,12 +92,6 @@ pub(crate) struct Pipeline {
     pub(crate) routes: TokenRoutes,
 }
 
-impl std::fmt::Debug for ContextHeaders {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ContextHeaders")
-    }
-}
-
 fn bearer(token: &Token) -> Result<HeaderValue, String> {
     let mut value = HeaderValue::from_str(&format!("Bearer {}", token.access.expose_secret()))
         .map_err(|_| "the session token contains characters not allowed in a header".to_string())?;

@@ -28,6 +28,7 @@ use finhub_api::{Sensitive, types};
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::builders::{AdminSessionBuilder, CustomerSessionBuilder};
 use crate::client::{Core, call_api};
 use crate::error::{Error, ErrorDetails};
 
@@ -221,42 +222,41 @@ impl Session {
         login: &Login,
     ) -> Result<types::SessionResponse, Error> {
         let tenant = &core.config.tenant;
+        let (password, key, secret) = (
+            Sensitive::new(login.password.expose_secret()),
+            Sensitive::new(tenant.key.expose_secret()),
+            Sensitive::new(tenant.secret.expose_secret()),
+        );
+        let invalid = |operation| {
+            move |violations| Error::Validation {
+                operation,
+                violations,
+            }
+        };
         match &self.owner {
             Owner::Admin {
                 organization_id,
                 user_id,
             } => {
-                let body = types::CreateAdminSessionRequest {
-                    username: Some(login.username.clone()),
-                    password: Some(Sensitive::new(login.password.expose_secret())),
-                    tenant_key: Some(Sensitive::new(tenant.key.expose_secret())),
-                    tenant_secret: Some(Sensitive::new(tenant.secret.expose_secret())),
-                    ..Default::default()
-                };
-                core.check("create_admin_session", &body)?;
-                call_api!(
-                    core,
-                    core.begin_unauthenticated("create_admin_session")?,
-                    |raw| raw.create_admin_session(organization_id, user_id, &body)
-                )
+                let operation = "create_admin_session";
+                let body = AdminSessionBuilder::new(&login.username, password)
+                    .tenant_credentials(key, secret)
+                    .build()
+                    .map_err(invalid(operation))?;
+                call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
+                    .create_admin_session(organization_id, user_id, &body))
             }
             Owner::Customer {
                 customer_id,
                 user_id,
             } => {
-                let body = types::CreateIndividualSessionRequest {
-                    username: Some(login.username.clone()),
-                    password: Some(Sensitive::new(login.password.expose_secret())),
-                    tenant_key: Some(Sensitive::new(tenant.key.expose_secret())),
-                    tenant_secret: Some(Sensitive::new(tenant.secret.expose_secret())),
-                    ..Default::default()
-                };
-                core.check("create_customer_session", &body)?;
-                call_api!(
-                    core,
-                    core.begin_unauthenticated("create_customer_session")?,
-                    |raw| raw.create_customer_session(customer_id, user_id, &body)
-                )
+                let operation = "create_customer_session";
+                let body = CustomerSessionBuilder::new(&login.username, password)
+                    .tenant_credentials(key, secret)
+                    .build()
+                    .map_err(invalid(operation))?;
+                call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
+                    .create_customer_session(customer_id, user_id, &body))
             }
         }
     }
