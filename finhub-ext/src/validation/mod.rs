@@ -21,7 +21,7 @@
 //! # Rules
 //!
 //! Sources are sections of the FinHub API facts
-//! (`shared/reference/finhub-api-facts.md`); the codes are also constants in
+//! (`docs/finhub-api.md` in the repository); the codes are also constants in
 //! [`codes`].
 //!
 //! | code | rule | applies to | source |
