@@ -31,8 +31,11 @@ pub mod validation;
 
 pub use client::{CustomerClient, CustomerCredentials, FinhubClient};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AdminCredentials, DEFAULT_USER_AGENT, FinhubClientBuilder, SANDBOX_URL};
+pub use config::{
+    AdminCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, FinhubClientBuilder,
+    SANDBOX_URL,
+};
 pub use error::{Error, ErrorDetails};
 pub use headers::{EndUser, Platform};
 pub use retry::RetryPolicy;
-pub use session::DEFAULT_LIFETIME;
+pub use session::{DEFAULT_LIFETIME, MAX_TOKEN_BYTES};
