@@ -290,9 +290,10 @@ impl FinhubClient {
         }
     }
 
-    /// Replaces the administrator login of this client and of every clone
-    /// sharing its admin session: the admin token is dropped and the next
-    /// admin call logs in with `credentials`.
+    /// Replaces (or, on a client built without one, sets) the administrator
+    /// login of this client and of every clone sharing its admin session:
+    /// the admin token is dropped and the next admin call logs in with
+    /// `credentials`.
     ///
     /// This is also how the lockout latch is cleared: after a login refused
     /// with [`Error::InvalidCredentials`] or [`Error::InvalidTenantKeys`],

@@ -29,9 +29,9 @@
 //!    passwords, the tenant secret, the end user's IP or a redirect target.
 //!
 //! A refused request or response ends the call of a typed method with a
-//! typed error ([`Error::Redirect`](crate::Error::Redirect),
-//! [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge),
-//! [`Error::Validation`](crate::Error::Validation) with rule
+//! typed error ([`Error::Redirect`],
+//! [`Error::ResponseTooLarge`],
+//! [`Error::Validation`] with rule
 //! `path.template_mismatch`). A direct call on the generated client gets
 //! `Error::Custom` for a refused request, and for a refused response one
 //! whose body fails to read (a 3xx comes back as `UnexpectedResponse`,
@@ -472,5 +472,31 @@ impl http_body::Body for RefusedBody {
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Refusal>>> {
         Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_become_typed_errors_naming_the_operation() {
+        let err = Refusal::PathMismatch.into_error("approve_verification", None);
+        match &err {
+            Error::Validation {
+                operation,
+                violations,
+            } => {
+                assert_eq!(*operation, "approve_verification");
+                assert!(violations.contains("path", PATH_TEMPLATE_MISMATCH));
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = Refusal::Redirect.into_error("create_admin_session", Some(307));
+        assert_eq!(err.status(), Some(307));
+        assert!(matches!(err, Error::Redirect(_)));
+        let err = Refusal::TooLarge { limit: 10 }.into_error("list_customer_wallets", Some(200));
+        assert_eq!(err.operation(), Some("list_customer_wallets"));
+        assert!(err.to_string().contains("larger than 10 bytes"), "{err}");
     }
 }
