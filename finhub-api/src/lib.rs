@@ -8,12 +8,16 @@
 //! * the generated [`Client`] and [`types`] (`generated.rs`, do not edit);
 //! * [`hooks`]: the seam through which finhub-ext decorates every request;
 //! * [`LenientTimestamp`], the type of every `date-time` field;
+//! * [`LenientInteger`], the type of integer fields FinHub sends in several
+//!   shapes (`expiresIn`);
 //! * [`Sensitive`], the type of every secret field, whose `Debug` is redacted.
 
 pub mod hooks;
+mod integer;
 mod sensitive;
 mod timestamp;
 
+pub use integer::LenientInteger;
 pub use sensitive::Sensitive;
 pub use timestamp::{LenientTimestamp, TimestampError};
 

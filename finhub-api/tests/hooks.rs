@@ -83,7 +83,10 @@ async fn prepare_and_send_run_for_each_generated_call_and_the_error_body_is_kept
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(session.data.unwrap().expires_in, Some(3600));
+    assert_eq!(
+        session.data.unwrap().expires_in.and_then(|s| s.get()),
+        Some(3600)
+    );
 
     match client
         .create_customer_session("c-2", "u", &login_body())

@@ -10,7 +10,7 @@ use finhub_api::types;
 use secrecy::SecretString;
 
 use crate::clock::Clock;
-use crate::config::{Config, FinhubClientBuilder, builder_from_lookup};
+use crate::config::{AdminCredentials, Config, FinhubClientBuilder, builder_from_lookup};
 use crate::envelope::{Envelope, error_code_and_message};
 use crate::error::{Error, ErrorDetails, clip};
 use crate::headers::{ContextHeaders, EndUser, header_value};
@@ -18,7 +18,7 @@ use crate::operation::{Operation, SessionRole, TokenKind};
 use crate::pipeline::{self, CallContext, CallRecord, Pipeline};
 use crate::retry::retry_after;
 use crate::session::{Login, Owner, Session, Token};
-use crate::validation::{Validate, ValidationContext};
+use crate::validation::{Validate, ValidationContext, validate_path_parameters};
 
 type ApiError = finhub_api::Error<types::ErrorEnvelope>;
 
@@ -53,7 +53,8 @@ pub(crate) struct Core {
     pub(crate) raw: finhub_api::Client,
     pub(crate) config: Config,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) admin: Option<Arc<Session>>,
+    /// The admin session (without credentials when none are configured).
+    pub(crate) admin: Arc<Session>,
 }
 
 /// The FinHub client. Configure it once; it injects FinHub's headers, opens
@@ -164,32 +165,40 @@ impl FinhubClientBuilder {
         );
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| {
+            None => {
+                // FinHub documents no redirect: a followed 307/308 would
+                // re-send login bodies to whatever origin the server names.
+                let mut http = reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .referer(false)
+                    .https_only(config.base.https);
+                if config.base.loopback {
+                    // A local sandbox is never reached through a proxy
+                    // (`HTTP_PROXY` would otherwise apply to it too).
+                    http = http.no_proxy();
+                }
+                http.build().map_err(|e| {
                     Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
-                })?,
+                })?
+            }
         };
-        let admin = config.admin.as_ref().map(|a| {
-            Session::new(
-                Owner::Admin {
-                    organization_id: a.organization_id.clone(),
-                    user_id: a.user_id.clone(),
-                },
-                Login {
-                    username: a.username.clone(),
-                    password: a.password.clone(),
-                },
-            )
-        });
+        let admin = match &config.admin {
+            Some(credentials) => {
+                let (owner, login) = admin_login(credentials);
+                Session::new(owner, login)
+            }
+            None => Session::unconfigured(),
+        };
         let pipeline = Arc::new(Pipeline {
             headers,
             retry: self.retry.clone(),
             clock: self.clock.clone(),
             admin: admin.clone(),
             routes: config.routes.clone(),
+            base_path: config.base.path.clone(),
+            max_response_bytes: config.max_response_bytes,
         });
         let raw = finhub_api::Client::new_with_client(
             &config.base_url,
@@ -206,6 +215,20 @@ impl FinhubClientBuilder {
             end_user: None,
         })
     }
+}
+
+/// The admin session's owner and login from its credentials.
+fn admin_login(credentials: &AdminCredentials) -> (Owner, Login) {
+    (
+        Owner::Admin {
+            organization_id: credentials.organization_id.clone(),
+            user_id: credentials.user_id.clone(),
+        },
+        Login {
+            username: credentials.username.clone(),
+            password: credentials.password.clone(),
+        },
+    )
 }
 
 impl FinhubClient {
@@ -258,11 +281,43 @@ impl FinhubClient {
     }
 
     fn admin(&self, operation: &'static str) -> Result<&Arc<Session>, Error> {
-        self.core.admin.as_ref().ok_or_else(|| {
-            Error::Config(format!(
+        if self.core.admin.has_credentials() {
+            Ok(&self.core.admin)
+        } else {
+            Err(Error::Config(format!(
                 "{operation} uses the admin token: configure admin credentials (FinhubClientBuilder::admin)"
-            ))
-        })
+            )))
+        }
+    }
+
+    /// Replaces (or, on a client built without one, sets) the administrator
+    /// login of this client and of every clone sharing its admin session:
+    /// the admin token is dropped and the next admin call logs in with
+    /// `credentials`.
+    ///
+    /// This is also how the lockout latch is cleared: after a login refused
+    /// with [`Error::InvalidCredentials`] or [`Error::InvalidTenantKeys`],
+    /// the admin session sends no further login (FinHub locks an account
+    /// after 5 failed logins) and every admin call returns that error at
+    /// once, until this is called.
+    ///
+    /// ```no_run
+    /// # async fn run(client: finhub_ext::FinhubClient) -> Result<(), finhub_ext::Error> {
+    /// use finhub_ext::{AdminCredentials, Error};
+    /// match client.categorization_hierarchy().await {
+    ///     Err(Error::InvalidCredentials(_)) => {
+    ///         // Read the rotated password from the secret store, then:
+    ///         client.set_admin_credentials(AdminCredentials::new(
+    ///             "org-id", "admin-user-id", "admin@example.com", "new-password",
+    ///         ));
+    ///     }
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn set_admin_credentials(&self, credentials: AdminCredentials) {
+        let (owner, login) = admin_login(&credentials);
+        self.core.admin.reconfigure(owner, login);
     }
 
     /// Starts an operation of this handle with the token it is routed to.
@@ -305,6 +360,8 @@ impl FinhubClient {
     /// ```
     pub async fn categorization_hierarchy(&self) -> Result<types::CategorizationHierarchy, Error> {
         let tenant = self.core.config.tenant.id.clone();
+        self.core
+            .check_path("get_categorization_hierarchy", &[("tenantId", &tenant)])?;
         call_api!(
             &self.core,
             self.admin_attempt("get_categorization_hierarchy").await?,
@@ -349,6 +406,13 @@ impl FinhubClient {
         &self,
         credentials: CustomerCredentials,
     ) -> Result<CustomerClient, Error> {
+        self.core.check_path(
+            "create_customer_session",
+            &[
+                ("customerId", &credentials.customer_id),
+                ("userId", &credentials.user_id),
+            ],
+        )?;
         let session = Session::new(
             Owner::Customer {
                 customer_id: credentials.customer_id.clone(),
@@ -392,6 +456,10 @@ impl FinhubClient {
         verification_id: &str,
         request: &types::ApproveVerificationRequest,
     ) -> Result<types::VerificationApproval, Error> {
+        self.core.check_path(
+            "approve_verification",
+            &[("verificationId", verification_id)],
+        )?;
         self.core.check("approve_verification", request)?;
         call_api!(
             &self.core,
@@ -418,6 +486,8 @@ impl FinhubClient {
         customer_id: &str,
         request: &types::ActivationRequest,
     ) -> Result<types::ActivationResult, Error> {
+        self.core
+            .check_path("activate_customer", &[("customerId", customer_id)])?;
         self.core.check("activate_customer", request)?;
         call_api!(
             &self.core,
@@ -486,8 +556,11 @@ impl CustomerClient {
         &self,
         request: &types::ActivationRequest,
     ) -> Result<types::ActivationResult, Error> {
-        self.client.core.check("activate_customer", request)?;
         let customer = self.customer_id().to_string();
+        self.client
+            .core
+            .check_path("activate_customer", &[("customerId", &customer)])?;
+        self.client.core.check("activate_customer", request)?;
         call_api!(
             &self.client.core,
             self.attempt("activate_customer").await?,
@@ -525,6 +598,9 @@ impl CustomerClient {
         request: &types::CustomerVerificationRequest,
     ) -> Result<types::Verification, Error> {
         let customer = self.customer_id().to_string();
+        self.client
+            .core
+            .check_path("submit_customer_verification", &[("customerId", &customer)])?;
         self.client
             .core
             .check("submit_customer_verification", request)?;
@@ -572,6 +648,9 @@ impl CustomerClient {
     /// # Ok(()) }
     /// ```
     pub async fn verification(&self, verification_id: &str) -> Result<types::Verification, Error> {
+        self.client
+            .core
+            .check_path("get_verification", &[("verificationId", verification_id)])?;
         call_api!(
             &self.client.core,
             self.attempt("get_verification").await?,
@@ -594,6 +673,10 @@ impl CustomerClient {
         verification_id: &str,
         request: &types::UploadVerificationDocumentRequest,
     ) -> Result<types::VerificationDocument, Error> {
+        self.client.core.check_path(
+            "upload_verification_document",
+            &[("verificationId", verification_id)],
+        )?;
         self.client
             .core
             .check("upload_verification_document", request)?;
@@ -630,6 +713,9 @@ impl CustomerClient {
         request: &types::AcceptConsentRequest,
     ) -> Result<types::Consent, Error> {
         let customer = self.customer_id().to_string();
+        self.client
+            .core
+            .check_path("accept_consent", &[("customerId", &customer)])?;
         self.client.core.check("accept_consent", request)?;
         call_api!(
             &self.client.core,
@@ -654,6 +740,13 @@ impl CustomerClient {
         owner_tenant_id: &str,
     ) -> Result<types::ActivationReadiness, Error> {
         let customer = self.customer_id().to_string();
+        self.client.core.check_path(
+            "check_activation_readiness",
+            &[
+                ("customerId", &customer),
+                ("ownerTenantId", owner_tenant_id),
+            ],
+        )?;
         call_api!(
             &self.client.core,
             self.attempt("check_activation_readiness").await?,
@@ -673,6 +766,9 @@ impl CustomerClient {
     /// ```
     pub async fn wallets(&self) -> Result<Vec<types::Wallet>, Error> {
         let customer = self.customer_id().to_string();
+        self.client
+            .core
+            .check_path("list_customer_wallets", &[("customerId", &customer)])?;
         call_api!(
             &self.client.core,
             self.attempt("list_customer_wallets").await?,
@@ -703,6 +799,17 @@ impl CustomerClient {
         };
         let session_id = token.session_id.clone().unwrap_or_default();
         let (customer, user) = (self.customer_id().to_string(), self.user_id().to_string());
+        if let Err(e) = core.check_path(
+            operation,
+            &[
+                ("customerId", &customer),
+                ("userId", &user),
+                ("sessionId", &session_id),
+            ],
+        ) {
+            self.session.wipe();
+            return Err(e);
+        }
         let result = call_api!(core, core.begin_with_token(operation, token)?, |raw| raw
             .delete_customer_session(&customer, &user, &session_id));
         self.session.wipe();
@@ -737,6 +844,19 @@ impl Attempt<'_> {
 }
 
 impl Core {
+    /// Stage 0, path: no path parameter is empty, `.` or `..` (which would
+    /// send the call, and its token, to another endpoint).
+    pub(crate) fn check_path(
+        &self,
+        operation: &'static str,
+        parameters: &[(&str, &str)],
+    ) -> Result<(), Error> {
+        validate_path_parameters(parameters).map_err(|violations| Error::Validation {
+            operation,
+            violations,
+        })
+    }
+
     /// Stage 0: FinHub's documented rules, checked before anything is sent.
     pub(crate) fn check<T: Validate>(
         &self,
@@ -825,7 +945,11 @@ impl Core {
         result: Result<ResponseValue<E>, ApiError>,
         context: &CallContext,
     ) -> Option<Result<E::Data, Error>> {
-        let outcome = self.classify(attempt.op, result, &context.record());
+        let record = context.record();
+        let outcome = match record.refused {
+            Some(refusal) => Err(refusal.into_error(attempt.op.id, record.status)),
+            None => self.classify(attempt.op, result, &record),
+        };
         let Err(Error::Unauthorized(details)) = outcome else {
             return Some(outcome);
         };
@@ -848,6 +972,9 @@ impl Core {
                 attempt.token = Some(fresh);
                 None
             }
+            // The login refusal itself: the session is latched and the
+            // caller must replace the credentials.
+            Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) => Some(Err(e)),
             Err(e) => Some(Err(Error::Unauthorized(ErrorDetails {
                 message: Some(clip(&format!(
                     "the token was refused and renewing the session failed: {e}"

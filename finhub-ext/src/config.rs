@@ -74,9 +74,29 @@ pub(crate) struct SessionTiming {
     pub(crate) jitter: Duration,
 }
 
+/// Default of [`FinhubClientBuilder::max_response_bytes`]: 4 MiB, far above
+/// any documented FinHub response.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// A checked base URL and what the HTTP client is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl {
+    /// Normalized, without trailing slash.
+    pub(crate) url: String,
+    /// The URL's own path (`""` or `/prefix`), which every request path
+    /// starts with.
+    pub(crate) path: String,
+    /// `https` (the HTTP client then refuses anything else).
+    pub(crate) https: bool,
+    /// A loopback host (the HTTP client then uses no proxy).
+    pub(crate) loopback: bool,
+}
+
 /// Everything a client needs, validated.
 pub(crate) struct Config {
     pub(crate) base_url: String,
+    pub(crate) base: BaseUrl,
+    pub(crate) max_response_bytes: usize,
     pub(crate) tenant: Tenant,
     pub(crate) admin: Option<AdminCredentials>,
     pub(crate) session: SessionTiming,
@@ -104,12 +124,16 @@ pub struct FinhubClientBuilder {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: Option<reqwest::Client>,
     pub(crate) routes: TokenRoutes,
+    pub(crate) max_response_bytes: usize,
 }
 
 impl fmt::Debug for FinhubClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FinhubClientBuilder")
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(|url| Shown(url).to_string()),
+            )
             .field("tenant_id", &self.tenant_id)
             .field("admin", &self.admin)
             .field("device_id", &self.device_id)
@@ -141,6 +165,7 @@ impl Default for FinhubClientBuilder {
             clock: Arc::new(SystemClock),
             http: None,
             routes: TokenRoutes::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -260,8 +285,35 @@ impl FinhubClientBuilder {
 
     /// Use this `reqwest` client (its timeouts and TLS settings) instead of
     /// building one.
+    ///
+    /// The client built otherwise follows no redirect, sends no `Referer`,
+    /// accepts only `https` for an `https` base URL and uses no proxy for a
+    /// loopback base URL. A client supplied here must be built the same way:
+    ///
+    /// * `redirect(reqwest::redirect::Policy::none())`: a followed 307/308
+    ///   re-sends the request, login bodies with the password, tenant key
+    ///   and tenant secret included, to whatever the server names;
+    /// * `referer(false)`: a `Referer` carries ids of the previous URL;
+    /// * `https_only(true)` for an `https` base URL;
+    /// * no proxy for a loopback base URL (`no_proxy()`), and only proxies
+    ///   you trust otherwise: a proxy sees every request.
+    ///
+    /// The pipeline refuses a 3xx response and a response that comes from
+    /// another URL than the request's (a redirect the client followed) with
+    /// [`Error::Redirect`]; in the second case the request has already been
+    /// sent to the redirect target.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// The largest response body read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 4 MiB). Applies to success and error
+    /// bodies: a larger `Content-Length` is refused before reading, a body
+    /// without one is read only up to the limit; either way the call fails
+    /// with [`Error::ResponseTooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -291,8 +343,11 @@ impl FinhubClientBuilder {
                 "token_route: `{unknown}` is not an operation"
             )));
         }
+        let base = parse_base_url(self.base_url.as_deref().unwrap_or_default())?;
         Ok(Config {
-            base_url: normalize_base_url(self.base_url.as_deref().unwrap_or_default())?,
+            base_url: base.url.clone(),
+            base,
+            max_response_bytes: self.max_response_bytes,
             tenant: Tenant {
                 id: self.tenant_id.clone().unwrap_or_default(),
                 key: self.tenant_key.clone().unwrap_or_default(),
@@ -309,10 +364,53 @@ impl FinhubClientBuilder {
 }
 
 /// Checks and normalizes a base URL: absolute, `https` unless the host is
-/// loopback, no query or fragment, no trailing slash.
+/// loopback, no credentials, no query or fragment, no trailing slash.
+///
+/// Errors never quote an input that carries credentials (or any `@`).
 pub fn normalize_base_url(input: &str) -> Result<String, Error> {
-    let url = Url::parse(input.trim())
-        .map_err(|e| Error::Config(format!("base_url `{input}` is not a URL: {e}")))?;
+    parse_base_url(input).map(|base| base.url)
+}
+
+/// How an input appears in errors and `Debug`: quoted, unless it could
+/// carry credentials (`user:password@host`), which are never printed.
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.contains('@') {
+            f.write_str("(not shown: it contains `@`)")
+        } else {
+            write!(f, "`{}`", self.0)
+        }
+    }
+}
+
+/// Whether `input` names a user or password before its host, read without
+/// parsing, so that an input that is not a URL at all is recognized too.
+fn carries_userinfo(input: &str) -> bool {
+    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest[..end].contains('@')
+}
+
+pub(crate) fn parse_base_url(input: &str) -> Result<BaseUrl, Error> {
+    let input = input.trim();
+    // First, before anything can quote the input.
+    if carries_userinfo(input) {
+        return Err(Error::Config(
+            "base_url must not carry credentials (user:password@host); the value is not shown"
+                .into(),
+        ));
+    }
+    let shown = Shown(input);
+    let url = Url::parse(input)
+        .map_err(|e| Error::Config(format!("base_url {shown} is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "base_url must not carry credentials (user:password@host); the value is not shown"
+                .into(),
+        ));
+    }
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"
         || host
@@ -325,27 +423,29 @@ pub fn normalize_base_url(input: &str) -> Result<String, Error> {
         "http" if loopback => {}
         "http" => {
             return Err(Error::Config(format!(
-                "base_url `{input}` must use https (plain http is allowed only for loopback hosts)"
+                "base_url {shown} must use https (plain http is allowed only for loopback hosts)"
             )));
         }
         other => {
             return Err(Error::Config(format!(
-                "base_url `{input}` has unsupported scheme `{other}`"
+                "base_url {shown} has unsupported scheme `{other}`"
             )));
         }
     }
     if host.is_empty() {
-        return Err(Error::Config(format!("base_url `{input}` has no host")));
+        return Err(Error::Config(format!("base_url {shown} has no host")));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base_url `{input}` must not have a query or fragment"
+            "base_url {shown} must not have a query or fragment"
         )));
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config("base_url must not carry credentials".into()));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    Ok(BaseUrl {
+        url: url.as_str().trim_end_matches('/').to_string(),
+        path: url.path().trim_end_matches('/').to_string(),
+        https: url.scheme() == "https",
+        loopback,
+    })
 }
 
 /// The environment variables [`FinhubClient::from_env`](crate::FinhubClient::from_env) reads.

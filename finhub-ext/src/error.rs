@@ -66,7 +66,10 @@ impl fmt::Debug for ErrorDetails {
 }
 
 /// Every failure of the FinHub client.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that one failed session renewal can be handed to every call
+/// that was waiting for it (see [`Error::InvalidCredentials`]).
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request broke FinHub's documented rules; nothing was sent.
@@ -78,9 +81,19 @@ pub enum Error {
         violations: Violations,
     },
     /// Login refused the username or password (HTTP 401 at login).
+    ///
+    /// Lockout-safe renewal: FinHub locks an account after 5 failed logins.
+    /// A session that got this error stops logging in: every call waiting
+    /// for that renewal gets this error, and later calls get it at once
+    /// without sending anything, until the credentials are replaced
+    /// ([`FinhubClient::set_admin_credentials`](crate::FinhubClient::set_admin_credentials)
+    /// for the admin session; a new
+    /// [`FinhubClient::customer_login`](crate::FinhubClient::customer_login)
+    /// for a customer).
     #[error("invalid credentials: {0}")]
     InvalidCredentials(ErrorDetails),
-    /// Login refused the tenant key or secret (HTTP 403 at login).
+    /// Login refused the tenant key or secret (HTTP 403 at login). Latched
+    /// like [`Error::InvalidCredentials`].
     #[error("invalid tenant keys: {0}")]
     InvalidTenantKeys(ErrorDetails),
     /// The token was refused even after one refresh (HTTP 401), or the
@@ -118,6 +131,26 @@ pub enum Error {
     /// Any other unexpected status.
     #[error("unexpected response: {0}")]
     UnexpectedStatus(ErrorDetails),
+    /// The server answered with a redirect (HTTP 3xx), which FinHub does not
+    /// document: it is never followed. Also returned when an HTTP client
+    /// supplied with
+    /// [`FinhubClientBuilder::http_client`](crate::FinhubClientBuilder::http_client)
+    /// followed one itself; the request (a login body, say) may then already
+    /// have reached the redirect target. The target is never printed.
+    #[error("redirect refused: {0}")]
+    Redirect(ErrorDetails),
+    /// The response body is larger than the configured limit
+    /// ([`FinhubClientBuilder::max_response_bytes`](crate::FinhubClientBuilder::max_response_bytes));
+    /// it was not read beyond the limit.
+    #[error("{operation}: response body larger than {limit} bytes (HTTP {}); not read", status.map_or("-".to_string(), |s| s.to_string()))]
+    ResponseTooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: Option<u16>,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// No response in time.
     #[error("{operation}: timed out")]
     Timeout {
@@ -155,7 +188,8 @@ impl Error {
             Error::Validation { operation, .. }
             | Error::Timeout { operation }
             | Error::Transport { operation, .. }
-            | Error::Decode { operation, .. } => Some(operation),
+            | Error::Decode { operation, .. }
+            | Error::ResponseTooLarge { operation, .. } => Some(operation),
             Error::Config(_) => None,
             other => other.details().map(|d| d.operation),
         }
@@ -174,6 +208,7 @@ impl Error {
             | Error::BusinessRule(d)
             | Error::Server(d)
             | Error::UnexpectedStatus(d)
+            | Error::Redirect(d)
             | Error::RateLimited { details: d, .. } => Some(d),
             _ => None,
         }
@@ -182,7 +217,7 @@ impl Error {
     /// The HTTP status, where there was a response.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Decode { status, .. } => *status,
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
             other => other.details().and_then(|d| d.status),
         }
     }
@@ -217,6 +252,7 @@ impl Error {
                 details,
                 retry_after,
             },
+            300..=399 => Error::Redirect(details),
             500..=599 => Error::Server(details),
             _ => Error::UnexpectedStatus(details),
         }

@@ -13,6 +13,59 @@
 //! * [`api`]: the generated client and types of `finhub-api`.
 //!
 //! The request pipeline and its stages are described in [`pipeline`].
+//!
+//! # Safety against a hostile or broken server
+//!
+//! What the client promises, whatever the server (or something in between)
+//! answers:
+//!
+//! * **No redirects.** FinHub documents none. The HTTP client the builder
+//!   makes follows no redirect, sends no `Referer`, and for an `https` base
+//!   URL accepts only `https`. A 3xx fails the call with [`Error::Redirect`],
+//!   naming the operation and the status, never the `Location`; a login body
+//!   (password, tenant key and secret) is never re-sent elsewhere. With a
+//!   caller-supplied client
+//!   ([`FinhubClientBuilder::http_client`], whose docs say how to build it),
+//!   a 3xx is refused the same way, and a redirect the client followed
+//!   itself (the response URL differs from the request's) also fails with
+//!   [`Error::Redirect`]; the request may then already have been sent.
+//! * **Bounded reads.** No response body, success or error, is read beyond
+//!   [`FinhubClientBuilder::max_response_bytes`] (default
+//!   [`DEFAULT_MAX_RESPONSE_BYTES`], 4 MiB): a larger `Content-Length` is
+//!   refused before reading, a body without one is read up to the limit;
+//!   either way [`Error::ResponseTooLarge`].
+//! * **Capped tokens.** An access or refresh token longer than
+//!   [`MAX_TOKEN_BYTES`] (16 KiB), or with characters a header cannot carry,
+//!   fails the login with [`Error::Decode`] and is never sent.
+//! * **Lockout-safe renewal.** FinHub locks an account after 5 failed logins.
+//!   Callers waiting on one session renewal share its outcome, failure
+//!   included, so a wrong password costs one failed login, not one per
+//!   caller. After [`Error::InvalidCredentials`] or
+//!   [`Error::InvalidTenantKeys`] the session sends no further login and
+//!   returns that error at once, until the credentials are replaced
+//!   ([`FinhubClient::set_admin_credentials`]; a customer logs in again with
+//!   [`FinhubClient::customer_login`]). Transient failures are not latched.
+//! * **Dot-segment refusal.** A path id that is empty, `.` or `..` would
+//!   make the URL resolve to another endpoint, which would receive the
+//!   bearer token. Every typed method refuses it before sending
+//!   ([`Error::Validation`] at `path.<name>`, rules
+//!   [`path.empty`](validation::codes::PATH_EMPTY) and
+//!   [`path.dot_segment`](validation::codes::PATH_DOT_SEGMENT)), and the
+//!   pipeline refuses any request whose path does not match its operation's
+//!   template segment for segment, calls on [`FinhubClient::raw`] included
+//!   ([`path.template_mismatch`](validation::codes::PATH_TEMPLATE_MISMATCH)).
+//! * **No proxy on loopback.** For a loopback base URL (a local sandbox) the
+//!   HTTP client the builder makes uses no proxy, whatever `HTTP_PROXY` or
+//!   `ALL_PROXY` say.
+//! * **No credentials in a base URL.** A base URL with `user:password@` is
+//!   refused, and no error or `Debug` output prints it.
+//! * **Secrets in memory.** Passwords, tenant key and secret and tokens are
+//!   held in types that are wiped on drop (`secrecy`, `zeroize`) and whose
+//!   `Debug` is redacted; so is the `Bearer …` text the header is built
+//!   from. Not wiped: copies this crate does not own — the header value and
+//!   the JSON request body inside `reqwest` (the generated client serializes
+//!   bodies itself), and response bodies while `reqwest` and `serde` read
+//!   them.
 
 pub use finhub_api as api;
 
@@ -31,8 +84,11 @@ pub mod validation;
 
 pub use client::{CustomerClient, CustomerCredentials, FinhubClient};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AdminCredentials, DEFAULT_USER_AGENT, FinhubClientBuilder, SANDBOX_URL};
+pub use config::{
+    AdminCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, FinhubClientBuilder,
+    SANDBOX_URL,
+};
 pub use error::{Error, ErrorDetails};
 pub use headers::{EndUser, Platform};
 pub use retry::RetryPolicy;
-pub use session::DEFAULT_LIFETIME;
+pub use session::{DEFAULT_LIFETIME, MAX_TOKEN_BYTES};

@@ -9,33 +9,64 @@
 //! 2. **auth** — `Authorization: Bearer …` (marked sensitive) with the token
 //!    the call was given, or, for a direct generated call, the cached token
 //!    of the operation's kind (admin operations use the admin session);
+//!
+//!    Before either, the request's URL path must match the operation's path
+//!    template segment for segment (below the base URL's own path): a path
+//!    that an empty, `.` or `..` id collapsed (`/verifications/../approve`)
+//!    is refused and nothing is sent (the typed methods already refuse such
+//!    ids by name, see [`crate::validation::codes::PATH_DOT_SEGMENT`]);
 //! 3. **send**;
-//! 4. **classify** — status recorded for error mapping; a 2xx body in any
-//!    of FinHub's envelope shapes is rewritten into the documented one;
+//! 4. **classify** — status recorded for error mapping. A redirect (3xx) is
+//!    refused and never followed; so is a response whose URL differs from
+//!    the request's (a redirect that a caller-supplied HTTP client followed).
+//!    The body is read at most up to the configured limit (a larger
+//!    `Content-Length` is refused before reading): success and error bodies
+//!    alike. A 2xx body in any of FinHub's envelope shapes is rewritten
+//!    into the documented one;
 //! 5. **retry** — idempotent operations only, see [`crate::retry`];
 //! 6. **log** — one `tracing` span per call with operation id, method, path
 //!    template, attempt, status and latency; never bodies, tokens,
-//!    passwords, the tenant secret or the end user's IP.
+//!    passwords, the tenant secret, the end user's IP or a redirect target.
+//!
+//! A refused request or response ends the call of a typed method with a
+//! typed error ([`Error::Redirect`],
+//! [`Error::ResponseTooLarge`],
+//! [`Error::Validation`] with rule
+//! `path.template_mismatch`). A direct call on the generated client gets
+//! `Error::Custom` for a refused request, and for a refused response one
+//! whose body fails to read (a 3xx comes back as `UnexpectedResponse`,
+//! without its `Location`).
 //!
 //! Session renewal (ahead of expiry, and once after a 401, followed by one
 //! retry of the call) wraps this pipeline in the typed methods of
 //! [`FinhubClient`](crate::FinhubClient) and
 //! [`CustomerClient`](crate::CustomerClient), where a token can be awaited.
 
+use std::fmt;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use finhub_api::hooks::{BoxFuture, Decorator};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue};
+use http_body::Frame;
+use http_body_util::{BodyExt, Limited};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue, LOCATION};
+use reqwest::{ResponseBuilderExt, Url};
 use secrecy::ExposeSecret;
 use tracing::Instrument;
+use zeroize::Zeroizing;
 
 use crate::clock::Clock;
 use crate::envelope::normalize_success_body;
+use crate::error::{Error, ErrorDetails};
 use crate::headers::{ContextHeaders, EndUser};
 use crate::operation::{Operation, TokenKind, TokenRoutes};
 use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
 use crate::session::{Session, Token};
+use crate::validation::codes::PATH_TEMPLATE_MISMATCH;
+use crate::validation::{Violations, matches_template};
 
 tokio::task_local! {
     /// The call being made on this task: end user, token, and what
@@ -57,6 +88,66 @@ pub(crate) struct CallRecord {
     pub(crate) attempts: u32,
     pub(crate) status: Option<u16>,
     pub(crate) retry_after: Option<Duration>,
+    /// Why the pipeline refused the request or its response, if it did.
+    pub(crate) refused: Option<Refusal>,
+}
+
+/// Why the pipeline refused a request or a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The server answered with a redirect (3xx); it was not followed.
+    Redirect,
+    /// The HTTP client followed a redirect: the response comes from another
+    /// URL than the request's.
+    FollowedRedirect,
+    /// The body is larger than the limit; it was not read beyond it.
+    TooLarge { limit: usize },
+    /// The request's path does not match the operation's path template.
+    PathMismatch,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Redirect => f.write_str("FinHub documents no redirect; it was not followed"),
+            Refusal::FollowedRedirect => f.write_str(
+                "the HTTP client followed a redirect; the request may already have reached the redirect target",
+            ),
+            Refusal::TooLarge { limit } => {
+                write!(f, "the response body is larger than {limit} bytes")
+            }
+            Refusal::PathMismatch => f.write_str(
+                "the request path does not match the operation's path template (an empty, `.` or `..` path parameter?); nothing was sent",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+impl Refusal {
+    /// The typed error of a call that the pipeline refused.
+    pub(crate) fn into_error(self, operation: &'static str, status: Option<u16>) -> Error {
+        match self {
+            Refusal::Redirect | Refusal::FollowedRedirect => Error::Redirect(ErrorDetails {
+                message: Some(self.to_string()),
+                ..ErrorDetails::new(operation, status)
+            }),
+            Refusal::TooLarge { limit } => Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            },
+            Refusal::PathMismatch => {
+                let mut violations = Violations::new();
+                violations.push("path", PATH_TEMPLATE_MISMATCH, self.to_string());
+                Error::Validation {
+                    operation,
+                    violations,
+                }
+            }
+        }
+    }
 }
 
 impl CallContext {
@@ -65,6 +156,13 @@ impl CallContext {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    fn refuse(&self, refusal: Refusal) {
+        self.record
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .refused = Some(refusal);
     }
 }
 
@@ -88,12 +186,23 @@ pub(crate) struct Pipeline {
     pub(crate) headers: ContextHeaders,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) admin: Option<Arc<Session>>,
+    pub(crate) admin: Arc<Session>,
     pub(crate) routes: TokenRoutes,
+    /// The base URL's own path (`""` or `/prefix`).
+    pub(crate) base_path: String,
+    /// The largest response body read.
+    pub(crate) max_response_bytes: usize,
 }
 
+/// The `Authorization` value for `token`. The `Bearer …` text is built in
+/// memory that is wiped when dropped; the header value itself belongs to
+/// the request (and to reqwest and hyper after it is sent) and is not wiped.
 fn bearer(token: &Token) -> Result<HeaderValue, String> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.access.expose_secret()))
+    let secret = token.access.expose_secret();
+    let mut text = Zeroizing::new(String::with_capacity("Bearer ".len() + secret.len()));
+    text.push_str("Bearer ");
+    text.push_str(secret);
+    let mut value = HeaderValue::from_str(&text)
         .map_err(|_| "the session token contains characters not allowed in a header".to_string())?;
     value.set_sensitive(true);
     Ok(value)
@@ -106,6 +215,29 @@ impl Decorator for Pipeline {
         operation_id: &'static str,
     ) -> Result<(), String> {
         let context = current();
+        // Before anything else: the path must be the operation's.
+        if let Some(operation) = Operation::find(operation_id) {
+            let matches = request
+                .url()
+                .path()
+                .strip_prefix(self.base_path.as_str())
+                .is_some_and(|path| matches_template(operation.path, path));
+            if !matches {
+                if let Some(context) = &context {
+                    context.refuse(Refusal::PathMismatch);
+                }
+                tracing::warn!(
+                    operation = operation_id,
+                    path = operation.path,
+                    "request refused: its path does not match the operation's template"
+                );
+                return Err(format!(
+                    "{operation_id}: {} ({})",
+                    Refusal::PathMismatch,
+                    operation.path
+                ));
+            }
+        }
         // Stage 1: context headers.
         self.headers.apply(
             request.headers_mut(),
@@ -115,7 +247,7 @@ impl Decorator for Pipeline {
         let token = match &context {
             Some(context) => context.token.clone(),
             None => match Operation::find(operation_id).map(|op| self.routes.kind(op)) {
-                Some(TokenKind::Admin) => self.admin.as_ref().and_then(|s| s.current()),
+                Some(TokenKind::Admin) => self.admin.current(),
                 Some(TokenKind::Customer) => {
                     return Err(format!(
                         "{operation_id} needs a customer session: call it through a CustomerClient"
@@ -168,6 +300,7 @@ impl Pipeline {
             let spare = (attempt < self.retry.attempts())
                 .then(|| request.try_clone())
                 .flatten();
+            let sent = request.url().clone();
             let started = Instant::now();
             // Stage 3: send.
             let result = client.execute(request).await;
@@ -186,7 +319,11 @@ impl Pipeline {
                         record.status = Some(status.as_u16());
                         record.retry_after = wait;
                     }
-                    (idempotent && is_retryable_status(status), wait)
+                    let redirected = status.is_redirection() || *response.url() != sent;
+                    (
+                        idempotent && !redirected && is_retryable_status(status),
+                        wait,
+                    )
                 }
                 Err(error) => {
                     if let Some(context) = &context {
@@ -219,36 +356,147 @@ impl Pipeline {
                 ),
             }
             return match result {
-                Ok(response) if response.status().is_success() => normalize(response).await,
-                other => other,
+                Ok(response) => self.admit(response, &sent, context.as_deref()).await,
+                Err(error) => Err(error),
             };
         }
     }
+
+    /// Stage 4 on the final response: refuses a redirect and a body over
+    /// the limit, reads the body (bounded) and normalizes a success body.
+    async fn admit(
+        &self,
+        response: reqwest::Response,
+        sent: &Url,
+        context: Option<&CallContext>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let limit = self.max_response_bytes;
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let refusal = if response.status().is_redirection() {
+            Some(Refusal::Redirect)
+        } else if response.url() != sent {
+            Some(Refusal::FollowedRedirect)
+        } else if declared.is_some_and(|length| length > limit as u64) {
+            Some(Refusal::TooLarge { limit })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return Ok(refuse(response, refusal, context));
+        }
+        let url = response.url().clone();
+        let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+        let body = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) => match error.downcast::<reqwest::Error>() {
+                Ok(error) => return Err(*error),
+                // The only other error of `Limited`: the limit was reached.
+                Err(_) => {
+                    let response = rebuild(url, parts, reqwest::Body::from(Bytes::new()));
+                    return Ok(refuse(response, Refusal::TooLarge { limit }, context));
+                }
+            },
+        };
+        let body = match normalize_success_body_of(parts.status, &body) {
+            Some(wrapped) => {
+                parts.headers.remove(CONTENT_LENGTH);
+                Bytes::from(wrapped)
+            }
+            None => body,
+        };
+        Ok(rebuild(url, parts, body))
+    }
 }
 
-/// Rewrites a success body into the documented envelope when FinHub sent a
-/// bare payload (see [`crate::envelope`]). The body is read once; status,
-/// headers, version and URL move into the rebuilt response unchanged.
-async fn normalize(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    use http_body_util::BodyExt;
-    use reqwest::ResponseBuilderExt;
+/// A success body rewritten into the documented envelope (see
+/// [`crate::envelope`]), when it needs to be.
+fn normalize_success_body_of(status: reqwest::StatusCode, body: &[u8]) -> Option<Vec<u8>> {
+    status
+        .is_success()
+        .then(|| normalize_success_body(body))
+        .flatten()
+}
 
-    let url = response.url().clone();
-    let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let body = body.collect().await?.to_bytes();
-    let body = match normalize_success_body(&body) {
-        Some(wrapped) => {
-            parts.headers.remove(CONTENT_LENGTH);
-            bytes::Bytes::from(wrapped)
-        }
-        None => body,
-    };
+/// A response with the status, version, headers and URL of `parts` and
+/// `url`, and `body`.
+fn rebuild(
+    url: Url,
+    parts: http::response::Parts,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
     let mut rebuilt = http::Response::builder()
         .url(url)
-        .body(body)
-        .unwrap_or_default();
+        .body(())
+        .unwrap_or_default()
+        .map(|()| body.into());
     *rebuilt.status_mut() = parts.status;
     *rebuilt.version_mut() = parts.version;
     *rebuilt.headers_mut() = parts.headers;
-    Ok(reqwest::Response::from(rebuilt))
+    reqwest::Response::from(rebuilt)
+}
+
+/// Records `refusal` for the call and returns the response with a body that
+/// fails with it (its own body is dropped unread) and without `Location`.
+fn refuse(
+    response: reqwest::Response,
+    refusal: Refusal,
+    context: Option<&CallContext>,
+) -> reqwest::Response {
+    if let Some(context) = context {
+        context.refuse(refusal);
+    }
+    tracing::warn!(
+        status = response.status().as_u16(),
+        "response refused: {refusal}"
+    );
+    let url = response.url().clone();
+    let (mut parts, _unread) = http::Response::<reqwest::Body>::from(response).into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.remove(LOCATION);
+    rebuild(url, parts, reqwest::Body::wrap(RefusedBody(Some(refusal))))
+}
+
+/// A body that fails with the pipeline's refusal instead of yielding data.
+struct RefusedBody(Option<Refusal>);
+
+impl http_body::Body for RefusedBody {
+    type Data = Bytes;
+    type Error = Refusal;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Refusal>>> {
+        Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_become_typed_errors_naming_the_operation() {
+        let err = Refusal::PathMismatch.into_error("approve_verification", None);
+        match &err {
+            Error::Validation {
+                operation,
+                violations,
+            } => {
+                assert_eq!(*operation, "approve_verification");
+                assert!(violations.contains("path", PATH_TEMPLATE_MISMATCH));
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = Refusal::Redirect.into_error("create_admin_session", Some(307));
+        assert_eq!(err.status(), Some(307));
+        assert!(matches!(err, Error::Redirect(_)));
+        let err = Refusal::TooLarge { limit: 10 }.into_error("list_customer_wallets", Some(200));
+        assert_eq!(err.operation(), Some("list_customer_wallets"));
+        assert!(err.to_string().contains("larger than 10 bytes"), "{err}");
+    }
 }

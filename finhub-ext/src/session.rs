@@ -1,13 +1,30 @@
 //! Admin and customer sessions: login, token expiry, refresh ahead of
 //! expiry, single-flight renewal, rotation of refresh tokens, logout.
 //!
-//! * Expiry comes from `expiresIn`, else the JWT's `exp` claim, never from
-//!   `expiresAt` (FinHub's captured example puts it 24 h after a token that
-//!   expires in 1 h), else [`DEFAULT_LIFETIME`].
+//! * Expiry comes from `expiresIn` (an integer, an integral float or a
+//!   numeric string of seconds, from 1 up to `i32::MAX`; anything else
+//!   counts as absent), else the JWT's `exp` claim, never from `expiresAt`
+//!   (FinHub's captured example puts it 24 h after a token that expires in
+//!   1 h), else [`DEFAULT_LIFETIME`].
 //! * A token is renewed ahead of expiry, by a buffer shortened by random
 //!   jitter so that many clients do not renew in lockstep.
 //! * Renewal is single-flight: however many callers find the token
-//!   expiring, one of them renews and the others wait for its result.
+//!   expiring, one of them renews and the others wait for its outcome,
+//!   success or failure: a failed renewal's error goes to every caller that
+//!   waited for it, which do not try again one after another.
+//! * Lockout-safe renewal: FinHub locks an account after 5 failed logins
+//!   (for 30 minutes). After a login answered
+//!   [`Error::InvalidCredentials`] or [`Error::InvalidTenantKeys`] the
+//!   session stops logging in: later calls get that error at once and send
+//!   nothing, until the credentials are replaced
+//!   ([`FinhubClient::set_admin_credentials`](crate::FinhubClient::set_admin_credentials);
+//!   a customer logs in again with
+//!   [`FinhubClient::customer_login`](crate::FinhubClient::customer_login)).
+//!   Other failures (a 503, a timeout) are not latched: a later call tries
+//!   again.
+//! * Tokens are capped: an access or refresh token longer than
+//!   [`MAX_TOKEN_BYTES`], or with characters a header cannot carry, fails
+//!   the login with [`Error::Decode`] and is never sent.
 //! * A customer session renews through the refresh endpoint; when the
 //!   server does not offer it (404/405) or refuses the refresh token (401),
 //!   the client logs in again with the stored credentials. Refresh tokens
@@ -22,7 +39,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::hooks::BoxFuture;
 use finhub_api::{Sensitive, types};
 use rand::Rng;
@@ -31,10 +48,16 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::builders::{AdminSessionBuilder, CustomerSessionBuilder};
 use crate::client::{Core, call_api};
 use crate::error::{Error, ErrorDetails};
+use crate::validation::validate_path_parameters;
 
-/// Lifetime assumed for a token that states none (no `expiresIn`, no
-/// readable JWT `exp`).
+/// Lifetime assumed for a token that states none (no usable `expiresIn`,
+/// no readable JWT `exp`).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// The longest access or refresh token accepted from a login or refresh
+/// response, in bytes (16 KiB; FinHub's JWTs are under 1 KiB). A longer one
+/// fails the login with [`Error::Decode`] and is never sent as a header.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// A bearer token and what the client knows about it.
 pub(crate) struct Token {
@@ -65,6 +88,15 @@ pub(crate) struct Login {
     pub(crate) password: SecretString,
 }
 
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("password", &"** redacted **")
+            .finish()
+    }
+}
+
 /// Whose session it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Owner {
@@ -78,12 +110,29 @@ pub(crate) enum Owner {
     },
 }
 
+/// Who logs in, and how.
+#[derive(Debug, Clone)]
+struct Credentials {
+    owner: Owner,
+    login: Login,
+}
+
 /// One session (admin or customer), shared by every clone of its client.
 pub(crate) struct Session {
-    pub(crate) owner: Owner,
-    login: RwLock<Option<Login>>,
+    /// `None` once logged out (or, for the admin session, when the client
+    /// has no admin credentials).
+    credentials: RwLock<Option<Credentials>>,
     token: RwLock<Option<Arc<Token>>>,
-    renewal: tokio::sync::Mutex<()>,
+    /// Serializes renewals and keeps the outcome of the last one, which
+    /// the callers that waited for it share.
+    flight: tokio::sync::Mutex<Option<Result<(), Error>>>,
+    /// Renewals finished so far (read before waiting for `flight`).
+    flights: AtomicU64,
+    /// The login refusal that stops further logins (the lockout latch).
+    refused: RwLock<Option<Error>>,
+    /// Increases when the credentials are replaced; an outcome of older
+    /// credentials is then neither stored nor latched.
+    epoch: AtomicU64,
     refresh_unsupported: AtomicBool,
     generation: AtomicU64,
 }
@@ -91,7 +140,7 @@ pub(crate) struct Session {
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
-            .field("owner", &self.owner)
+            .field("owner", &self.owner())
             .field("token", &self.current())
             .finish_non_exhaustive()
     }
@@ -110,16 +159,83 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(claims.get("exp")?.as_i64()?, 0)
 }
 
+/// The expiry that `expiresIn` states, when it is a usable number of
+/// seconds (1 to `i32::MAX`, the documented `int32`).
+fn expires_in(response: &types::SessionResponse, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let seconds = response
+        .expires_in
+        .as_ref()?
+        .get()
+        .filter(|s| (1..=i64::from(i32::MAX)).contains(s))?;
+    now.checked_add_signed(TimeDelta::try_seconds(seconds)?)
+}
+
+/// A token from a login or refresh response, or the rule it breaks.
+fn checked_token<'a>(kind: &str, token: &'a str) -> Result<&'a str, String> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(format!(
+            "the {kind} is longer than {MAX_TOKEN_BYTES} bytes (MAX_TOKEN_BYTES); it is not used"
+        ));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "the {kind} contains characters a header cannot carry; it is not used"
+        ));
+    }
+    Ok(token)
+}
+
 impl Session {
+    /// A session of `owner`, logging in with `login`.
     pub(crate) fn new(owner: Owner, login: Login) -> Arc<Self> {
+        let session = Session::unconfigured();
+        *session
+            .credentials
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Credentials { owner, login });
+        session
+    }
+
+    /// A session without credentials (the admin session of a client
+    /// configured without admin credentials).
+    pub(crate) fn unconfigured() -> Arc<Self> {
         Arc::new(Session {
-            owner,
-            login: RwLock::new(Some(login)),
+            credentials: RwLock::new(None),
             token: RwLock::new(None),
-            renewal: tokio::sync::Mutex::new(()),
+            flight: tokio::sync::Mutex::new(None),
+            flights: AtomicU64::new(0),
+            refused: RwLock::new(None),
+            epoch: AtomicU64::new(0),
             refresh_unsupported: AtomicBool::new(false),
             generation: AtomicU64::new(0),
         })
+    }
+
+    /// Whose session it is, while it has credentials.
+    pub(crate) fn owner(&self) -> Option<Owner> {
+        self.credentials
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|c| c.owner.clone())
+    }
+
+    /// Whether the session has credentials to log in with.
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.owner().is_some()
+    }
+
+    /// Replaces the credentials: forgets the token and clears the lockout
+    /// latch, so that the next call logs in with the new credentials.
+    pub(crate) fn reconfigure(&self, owner: Owner, login: Login) {
+        let mut credentials = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        let mut token = self.token.write().unwrap_or_else(|e| e.into_inner());
+        let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        *credentials = Some(Credentials { owner, login });
+        *token = None;
+        *refused = None;
+        self.refresh_unsupported.store(false, Ordering::Relaxed);
     }
 
     /// The token held now, valid or not.
@@ -127,8 +243,19 @@ impl Session {
         self.token.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn login_details(&self) -> Option<Login> {
-        self.login.read().unwrap_or_else(|e| e.into_inner()).clone()
+    /// The credentials and their epoch, read together.
+    fn credentials(&self) -> Option<(Credentials, u64)> {
+        let credentials = self.credentials.read().unwrap_or_else(|e| e.into_inner());
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        credentials.clone().map(|c| (c, epoch))
+    }
+
+    /// The login refusal latched, if any.
+    fn latched(&self) -> Option<Error> {
+        self.refused
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// A token that is not due for renewal, renewing it first if needed.
@@ -148,13 +275,33 @@ impl Session {
     /// Renews the token: single-flight. With `rejected = Some(generation)`
     /// the server refused that token, so it is replaced even if not expired,
     /// unless another caller already replaced it.
+    ///
+    /// A caller that waited while another renewed gets that renewal's
+    /// outcome, failure included; after a latched login refusal nothing is
+    /// sent at all.
     pub(crate) async fn renew(
         &self,
         core: &Core,
         rejected: Option<u64>,
         operation: &'static str,
     ) -> Result<Arc<Token>, Error> {
-        let _single_flight = self.renewal.lock().await;
+        if let Some(refused) = self.latched() {
+            return Err(refused);
+        }
+        let seen = self.flights.load(Ordering::Acquire);
+        let mut last = self.flight.lock().await;
+        if self.flights.load(Ordering::Acquire) != seen
+            && let Some(outcome) = last.as_ref()
+        {
+            // A renewal finished while this caller waited: share it.
+            return match outcome {
+                Ok(()) => self.current().ok_or_else(|| logged_out(operation)),
+                Err(e) => Err(e.clone()),
+            };
+        }
+        if let Some(refused) = self.latched() {
+            return Err(refused);
+        }
         let current = self.current();
         if let Some(token) = &current {
             let still_good = match rejected {
@@ -165,26 +312,41 @@ impl Session {
                 return Ok(token.clone());
             }
         }
-        let Some(login) = self.login_details() else {
-            return Err(Error::Unauthorized(ErrorDetails {
-                message: Some("the session was logged out".into()),
-                ..ErrorDetails::new(operation, None)
-            }));
+        let outcome = self.renew_now(core, current, operation).await;
+        *last = Some(outcome.as_ref().map(|_| ()).map_err(Clone::clone));
+        self.flights.fetch_add(1, Ordering::Release);
+        outcome
+    }
+
+    /// One renewal: refresh, or login.
+    async fn renew_now(
+        &self,
+        core: &Core,
+        current: Option<Arc<Token>>,
+        operation: &'static str,
+    ) -> Result<Arc<Token>, Error> {
+        let Some((credentials, epoch)) = self.credentials() else {
+            return Err(logged_out(operation));
         };
-        let renewed = match (
-            &self.owner,
-            current
-                .as_ref()
-                .and_then(|t| t.refresh.as_ref().map(|r| (t, r))),
-        ) {
+        let refreshable = current.as_ref().and_then(|t| {
+            let refresh = t.refresh.as_ref()?;
+            let session_id = t.session_id.as_deref().filter(|s| !s.is_empty())?;
+            Some((t, refresh, session_id))
+        });
+        let renewed = match (&credentials.owner, refreshable) {
             (
                 Owner::Customer {
                     customer_id,
                     user_id,
                 },
-                Some((token, refresh)),
+                Some((token, refresh, session_id)),
             ) if !self.refresh_unsupported.load(Ordering::Relaxed) => {
-                match refresh_session(core, customer_id, user_id, token, refresh).await {
+                let ids = RefreshIds {
+                    customer_id,
+                    user_id,
+                    session_id,
+                };
+                match refresh_session(core, ids, token, refresh).await {
                     Ok(response) => response,
                     Err(e) => match e.status() {
                         Some(404 | 405) => {
@@ -193,133 +355,172 @@ impl Session {
                                 "session refresh is not offered by the server; logging in again"
                             );
                             self.refresh_unsupported.store(true, Ordering::Relaxed);
-                            self.log_in(core, &login).await?
+                            self.log_in(core, &credentials, epoch).await?
                         }
-                        Some(401) => self.log_in(core, &login).await?,
+                        Some(401) => self.log_in(core, &credentials, epoch).await?,
                         _ => return Err(e),
                     },
                 }
             }
-            _ => self.log_in(core, &login).await?,
+            _ => self.log_in(core, &credentials, epoch).await?,
         };
-        let token = self.store(core, renewed, current.as_deref(), operation)?;
-        Ok(token)
+        self.store(core, renewed, current.as_deref(), operation, epoch)
     }
 
-    /// Logs in with the stored credentials. (Boxed: a login is itself a
-    /// call, which may renew a session.)
+    /// Logs in with the stored credentials; a refusal of the credentials or
+    /// tenant keys is latched. (Boxed: a login is itself a call, which may
+    /// renew a session.)
     fn log_in<'a>(
         &'a self,
         core: &'a Core,
-        login: &'a Login,
+        credentials: &'a Credentials,
+        epoch: u64,
     ) -> BoxFuture<'a, Result<types::SessionResponse, Error>> {
-        Box::pin(self.log_in_now(core, login))
+        Box::pin(async move {
+            let result = log_in_now(core, credentials).await;
+            if let Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) = &result {
+                let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
+                if self.epoch.load(Ordering::SeqCst) == epoch {
+                    tracing::warn!(
+                        operation = e.operation().unwrap_or_default(),
+                        "login refused; no further login is attempted until the credentials are replaced"
+                    );
+                    *refused = Some(e.clone());
+                }
+            }
+            result
+        })
     }
+}
 
-    async fn log_in_now(
-        &self,
-        core: &Core,
-        login: &Login,
-    ) -> Result<types::SessionResponse, Error> {
-        let tenant = &core.config.tenant;
-        let (password, key, secret) = (
-            Sensitive::new(login.password.expose_secret()),
-            Sensitive::new(tenant.key.expose_secret()),
-            Sensitive::new(tenant.secret.expose_secret()),
-        );
-        let invalid = |operation| {
-            move |violations| Error::Validation {
-                operation,
-                violations,
-            }
-        };
-        match &self.owner {
-            Owner::Admin {
-                organization_id,
-                user_id,
-            } => {
-                let operation = "create_admin_session";
-                let body = AdminSessionBuilder::new(&login.username, password)
-                    .tenant_credentials(key, secret)
-                    .build()
-                    .map_err(invalid(operation))?;
-                call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
-                    .create_admin_session(organization_id, user_id, &body))
-            }
-            Owner::Customer {
-                customer_id,
-                user_id,
-            } => {
-                let operation = "create_customer_session";
-                let body = CustomerSessionBuilder::new(&login.username, password)
-                    .tenant_credentials(key, secret)
-                    .build()
-                    .map_err(invalid(operation))?;
-                call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
-                    .create_customer_session(customer_id, user_id, &body))
-            }
+fn logged_out(operation: &'static str) -> Error {
+    Error::Unauthorized(ErrorDetails {
+        message: Some("the session was logged out".into()),
+        ..ErrorDetails::new(operation, None)
+    })
+}
+
+fn invalid(operation: &'static str) -> impl Fn(crate::validation::Violations) -> Error {
+    move |violations| Error::Validation {
+        operation,
+        violations,
+    }
+}
+
+async fn log_in_now(
+    core: &Core,
+    credentials: &Credentials,
+) -> Result<types::SessionResponse, Error> {
+    let tenant = &core.config.tenant;
+    let login = &credentials.login;
+    let (password, key, secret) = (
+        Sensitive::new(login.password.expose_secret()),
+        Sensitive::new(tenant.key.expose_secret()),
+        Sensitive::new(tenant.secret.expose_secret()),
+    );
+    match &credentials.owner {
+        Owner::Admin {
+            organization_id,
+            user_id,
+        } => {
+            let operation = "create_admin_session";
+            validate_path_parameters(&[("organizationId", organization_id), ("userId", user_id)])
+                .map_err(invalid(operation))?;
+            let body = AdminSessionBuilder::new(&login.username, password)
+                .tenant_credentials(key, secret)
+                .build()
+                .map_err(invalid(operation))?;
+            call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
+                .create_admin_session(organization_id, user_id, &body))
+        }
+        Owner::Customer {
+            customer_id,
+            user_id,
+        } => {
+            let operation = "create_customer_session";
+            validate_path_parameters(&[("customerId", customer_id), ("userId", user_id)])
+                .map_err(invalid(operation))?;
+            let body = CustomerSessionBuilder::new(&login.username, password)
+                .tenant_credentials(key, secret)
+                .build()
+                .map_err(invalid(operation))?;
+            call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
+                .create_customer_session(customer_id, user_id, &body))
         }
     }
+}
+
+/// The path of the refresh call.
+struct RefreshIds<'a> {
+    customer_id: &'a str,
+    user_id: &'a str,
+    session_id: &'a str,
 }
 
 /// Calls the refresh endpoint with the current token and refresh token.
 fn refresh_session<'a>(
     core: &'a Core,
-    customer_id: &'a str,
-    user_id: &'a str,
+    ids: RefreshIds<'a>,
     token: &'a Arc<Token>,
     refresh: &'a SecretString,
 ) -> BoxFuture<'a, Result<types::SessionResponse, Error>> {
-    Box::pin(refresh_session_now(
-        core,
-        customer_id,
-        user_id,
-        token,
-        refresh,
-    ))
+    Box::pin(refresh_session_now(core, ids, token, refresh))
 }
 
 async fn refresh_session_now(
     core: &Core,
-    customer_id: &str,
-    user_id: &str,
+    ids: RefreshIds<'_>,
     token: &Arc<Token>,
     refresh: &SecretString,
 ) -> Result<types::SessionResponse, Error> {
-    let session_id = token.session_id.clone().unwrap_or_default();
+    let operation = "refresh_customer_session";
+    validate_path_parameters(&[
+        ("customerId", ids.customer_id),
+        ("userId", ids.user_id),
+        ("sessionId", ids.session_id),
+    ])
+    .map_err(invalid(operation))?;
     let body = types::RefreshSessionRequest {
         refresh_token: Sensitive::new(refresh.expose_secret()),
     };
-    core.check("refresh_customer_session", &body)?;
+    core.check(operation, &body)?;
     call_api!(
         core,
-        core.begin_with_token("refresh_customer_session", token.clone())?,
-        |raw| raw.refresh_customer_session(customer_id, user_id, &session_id, &body)
+        core.begin_with_token(operation, token.clone())?,
+        |raw| raw.refresh_customer_session(ids.customer_id, ids.user_id, ids.session_id, &body)
     )
 }
 
 impl Session {
-    /// Keeps the token of a login or refresh response.
+    /// Keeps the token of a login or refresh response (unless the
+    /// credentials were replaced meanwhile: the token is then returned to
+    /// the call that asked for it, not kept).
     fn store(
         &self,
         core: &Core,
         response: types::SessionResponse,
         previous: Option<&Token>,
         operation: &'static str,
+        epoch: u64,
     ) -> Result<Arc<Token>, Error> {
-        let Some(access) = response.token.filter(|t| !t.is_empty()) else {
-            return Err(Error::Decode {
-                operation,
-                status: None,
-                message: "the session response carries no token".into(),
-            });
+        let decode = |message: String| Error::Decode {
+            operation,
+            status: None,
+            message,
+        };
+        let Some(access) = response.token.as_ref().filter(|t| !t.is_empty()) else {
+            return Err(decode("the session response carries no token".into()));
+        };
+        let access = checked_token("access token", access.expose()).map_err(decode)?;
+        let refresh = match response.refresh_token.as_ref().filter(|r| !r.is_empty()) {
+            Some(refresh) => Some(SecretString::from(
+                checked_token("refresh token", refresh.expose()).map_err(decode)?,
+            )),
+            None => previous.and_then(|p| p.refresh.clone()),
         };
         let now = core.clock.now();
-        let expires_at = response
-            .expires_in
-            .filter(|s| *s > 0)
-            .map(|s| now + chrono::Duration::seconds(s.into()))
-            .or_else(|| jwt_expiry(access.expose()))
+        let expires_at = expires_in(&response, now)
+            .or_else(|| jwt_expiry(access))
             .unwrap_or(now + chrono::Duration::from_std(DEFAULT_LIFETIME).unwrap_or_default());
         let lifetime = (expires_at - now).to_std().unwrap_or_default();
         let timing = &core.config.session;
@@ -330,13 +531,8 @@ impl Session {
         };
         let ahead = (timing.buffer + jitter).min(lifetime / 2);
         let renew_at = expires_at - chrono::Duration::from_std(ahead).unwrap_or_default();
-        let refresh = response
-            .refresh_token
-            .filter(|r| !r.is_empty())
-            .map(|r| SecretString::from(r.expose().to_string()))
-            .or_else(|| previous.and_then(|p| p.refresh.clone()));
         let token = Arc::new(Token {
-            access: SecretString::from(access.expose().to_string()),
+            access: SecretString::from(access),
             refresh,
             session_id: response
                 .session_id
@@ -345,7 +541,11 @@ impl Session {
             renew_at,
             generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
         });
-        *self.token.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        let mut slot = self.token.write().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::SeqCst) == epoch {
+            *slot = Some(token.clone());
+        }
+        drop(slot);
         tracing::debug!(operation, expires_at = %token.expires_at, renew_at = %token.renew_at, "session token renewed");
         Ok(token)
     }
@@ -353,7 +553,7 @@ impl Session {
     /// Forgets the token and the credentials.
     pub(crate) fn wipe(&self) {
         *self.token.write().unwrap_or_else(|e| e.into_inner()) = None;
-        *self.login.write().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.credentials.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 

@@ -170,16 +170,15 @@ async fn a_failed_renewal_is_a_clear_error_and_never_loops() {
         })
         .await;
 
+    // The login refusal itself comes back (not wrapped), so that callers can
+    // tell that the credentials must be replaced.
     let err = customer.wallets().await.unwrap_err();
     match &err {
-        Error::Unauthorized(details) => {
-            assert_eq!(details.operation, "list_customer_wallets");
+        Error::InvalidCredentials(details) => {
+            assert_eq!(details.operation, "create_customer_session");
             assert_eq!(details.status, Some(401));
-            let message = details.message.as_deref().unwrap();
-            assert!(message.contains("renewing the session failed"), "{message}");
-            assert!(message.contains("invalid credentials"), "{message}");
         }
-        other => panic!("expected Unauthorized, got {other:?}"),
+        other => panic!("expected InvalidCredentials, got {other:?}"),
     }
     assert_eq!(
         always_401.calls_async().await,
@@ -375,4 +374,103 @@ async fn logout_with_an_expiring_token_renews_it_first() {
     customer.logout().await.unwrap();
     assert_eq!(refresh.calls_async().await, 1);
     assert_eq!(logout.calls_async().await, 1);
+}
+
+/// A customer login answering `expires_in` (any JSON) and a JWT whose `exp`
+/// is 10 minutes after the test clock's start; no refresh token, so the
+/// session renews by logging in again.
+async fn login_with_expires_in(
+    double: &Double,
+    expires_in: serde_json::Value,
+) -> (String, httpmock::Mock<'_>) {
+    let exp = start_time().timestamp() + 600;
+    let payload = base64_url(&format!(r#"{{"sub":"{USER}","exp":{exp}}}"#));
+    let token = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig");
+    let body = json!({"code": 200, "data": {"token": token, "sessionId": SESSION, "expiresIn": expires_in}});
+    let login = double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(LOGIN_PATH);
+            then.status(200).json_body(body);
+        })
+        .await;
+    (token, login)
+}
+
+#[tokio::test]
+async fn a_login_answering_expires_in_as_a_string_succeeds_and_renews_on_time() {
+    let double = Double::start().await;
+    let body = json!({"code": 200, "data": {"token": "customer-token-1", "refreshToken": "refresh-1", "sessionId": SESSION, "expiresIn": "3600"}});
+    double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(LOGIN_PATH);
+            then.status(200).json_body(body);
+        })
+        .await;
+    let refresh = refresh_mock(
+        &double,
+        "customer-token-1",
+        "refresh-1",
+        "customer-token-2",
+        "refresh-2",
+    )
+    .await;
+    double.wallets("customer-token-1").await;
+    let second = double.wallets("customer-token-2").await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    customer.wallets().await.unwrap();
+    double.clock.advance(Duration::from_secs(58 * 60));
+    customer.wallets().await.unwrap();
+    assert_eq!(refresh.calls_async().await, 0, "renewed too early");
+    double.clock.advance(Duration::from_secs(61));
+    customer.wallets().await.unwrap();
+    assert_eq!(refresh.calls_async().await, 1, "not renewed before expiry");
+    assert_eq!(second.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn expires_in_is_read_as_an_integer_an_integral_float_or_a_numeric_string() {
+    for expires_in in [json!(3600), json!(3600.0), json!("3600"), json!(" 3600 ")] {
+        let double = Double::start().await;
+        let (token, login) = login_with_expires_in(&double, expires_in.clone()).await;
+        double.wallets(&token).await;
+        let client = double.client();
+        let customer = double.login_customer(&client).await;
+        // 3600 s, not the JWT's 600 s: no renewal after 20 minutes.
+        double.clock.advance(Duration::from_secs(20 * 60));
+        customer.wallets().await.unwrap();
+        assert_eq!(login.calls_async().await, 1, "{expires_in}: renewed early");
+        double.clock.advance(Duration::from_secs(40 * 60));
+        customer.wallets().await.unwrap();
+        assert_eq!(login.calls_async().await, 2, "{expires_in}: not renewed");
+    }
+}
+
+#[tokio::test]
+async fn an_expires_in_out_of_range_or_unreadable_falls_back_to_the_jwt_exp() {
+    for expires_in in [
+        json!(1e12),
+        json!(4_294_967_296u64),
+        json!(0),
+        json!(-5),
+        json!(3600.5),
+        json!("an hour"),
+        json!(true),
+    ] {
+        let double = Double::start().await;
+        let (token, login) = login_with_expires_in(&double, expires_in.clone()).await;
+        double.wallets(&token).await;
+        let client = double.client();
+        let customer = double.login_customer(&client).await;
+        // The JWT's exp is at +600 s; with the 60 s buffer, renewal is due
+        // at +540 s.
+        double.clock.advance(Duration::from_secs(530));
+        customer.wallets().await.unwrap();
+        assert_eq!(login.calls_async().await, 1, "{expires_in}: renewed early");
+        double.clock.advance(Duration::from_secs(20));
+        customer.wallets().await.unwrap();
+        assert_eq!(login.calls_async().await, 2, "{expires_in}: not renewed");
+    }
 }

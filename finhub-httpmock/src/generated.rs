@@ -2,7 +2,7 @@
 // openapi.overrides.yaml and run `cargo xtask regen` again.
 //
 // openapi.yaml sha256:071d56c731072487c5160b8f58dd358c32dcbeacc615b670af79e4a2cd93ef64
-// openapi.overrides.yaml sha256:b433142d661ffa7f8874c0b099e6deef42794d6e75951372e87d2fc1a5d31470
+// openapi.overrides.yaml sha256:f1c93b4fa329463672f322e607b6a1f10708ecf7c28c2b4228963ba3c2ec3678
 // generator: progenitor 0.15.1 (positional interface)
 
 pub mod operations {

@@ -20,7 +20,7 @@ async fn a_service_mocks_the_admin_login_and_one_finhub_call() {
                 message: Some("Success".into()),
                 data: Some(types::SessionResponse {
                     token: Some("admin-token".into()),
-                    expires_in: Some(3600),
+                    expires_in: Some(3600.into()),
                     ..Default::default()
                 }),
             },

@@ -9,7 +9,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use schemars::schema::{InstanceType, SchemaObject};
 use serde_json::Value;
 
-use crate::normalize::overrides::SENSITIVE_FORMAT;
+use crate::normalize::overrides::{LENIENT_INTEGER_FORMAT, SENSITIVE_FORMAT};
 use crate::normalize::walk::METHODS;
 
 /// The generated client and figures about it.
@@ -25,15 +25,19 @@ pub struct Generated {
 }
 
 fn string_schema(format: &str) -> SchemaObject {
+    typed_schema(InstanceType::String, format)
+}
+
+fn typed_schema(instance_type: InstanceType, format: &str) -> SchemaObject {
     SchemaObject {
-        instance_type: Some(InstanceType::String.into()),
+        instance_type: Some(instance_type.into()),
         format: Some(format.to_string()),
         ..Default::default()
     }
 }
 
 /// The generator settings of finhub-api: positional methods, the inner
-/// decorator type and hand-written hooks (required), and the two type
+/// decorator type and hand-written hooks (required), and the three type
 /// conversions that the normalizer prepares schemas for.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
@@ -51,6 +55,11 @@ pub fn settings() -> GenerationSettings {
         .with_conversion(
             string_schema(SENSITIVE_FORMAT),
             "crate::Sensitive",
+            [].into_iter(),
+        )
+        .with_conversion(
+            typed_schema(InstanceType::Integer, LENIENT_INTEGER_FORMAT),
+            "crate::LenientInteger",
             [].into_iter(),
         );
     settings

@@ -66,3 +66,12 @@ pub const DOCUMENT_TOO_LARGE: &str = "document.too_large";
 pub const VERIFICATION_TYPE_UNKNOWN: &str = "verification.type_unknown";
 /// Verification level outside the documented vocabulary (facts §2.7, §3.4).
 pub const VERIFICATION_LEVEL_UNKNOWN: &str = "verification.level_unknown";
+/// A path parameter is empty: the URL would lose a segment and reach
+/// another endpoint.
+pub const PATH_EMPTY: &str = "path.empty";
+/// A path parameter is `.` or `..`: the URL would be resolved to another
+/// endpoint, which would receive the bearer token.
+pub const PATH_DOT_SEGMENT: &str = "path.dot_segment";
+/// The request's URL path does not match the operation's path template
+/// segment for segment (checked on every request, typed or raw).
+pub const PATH_TEMPLATE_MISMATCH: &str = "path.template_mismatch";

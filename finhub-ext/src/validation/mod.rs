@@ -49,6 +49,9 @@
 //! | `category.feature_unknown` | feature code not offered by the hierarchy | `individualCustomer.categorization.categoryFeatureRelations[i].feature.code` | §2.1 |
 //! | `category.mandatory_key` | a feature's mandatory parametrization key is missing | `…categoryFeatureRelations[i].parametrization` | §2.1 (`mandatoryKeys`), §2.2 (400 `missingKeys`) |
 //! | `category.value_not_allowed` | a parametrization value outside the feature's `allowedValues` | `…parametrization[j].value` | §2.1 (`allowedValues`), §2.2 (400 `invalidValues`) |
+//! | `path.empty` | a path parameter (an id placed in the URL) is empty | every path parameter of every typed method, `path.<name>` | URL safety (an empty segment reaches another endpoint) |
+//! | `path.dot_segment` | a path parameter is `.` or `..` (also percent-encoded) | same | URL safety (`/verifications/../approve` would receive the bearer token) |
+//! | `path.template_mismatch` | the request's URL path does not match the operation's template segment for segment; checked by the pipeline on every request, raw calls included | `path` | URL safety |
 //! | `consent.type_unknown` | consent type other than `terms`, `privacy`, `data-processing` | `path.consentType` | §2.12 |
 //! | `consent.not_accepted` | `accepted` is not `true` | `accepted` | §2.12 |
 //! | `document.type_unknown` | document type outside the documented vocabulary ([`DocumentType`]) | `documentType` | §2.8, §2.9, §2.10 |
@@ -72,11 +75,14 @@ use finhub_api::types::{CategorizationHierarchy, IndividualRegistrationRequest};
 
 pub mod codes;
 mod journey;
+mod path_parameters;
 mod registration;
 pub(crate) mod rules;
 pub mod vocabulary;
 
 pub use journey::parse_consent_type;
+pub(crate) use path_parameters::matches_template;
+pub use path_parameters::validate_path_parameters;
 pub use rules::{MAX_DOCUMENT_BYTES, MIN_PASSWORD_CHARS};
 pub use vocabulary::{
     AddressKind, ConsentKind, Country, DocumentMime, DocumentType, Gender, Role, UnknownCountry,

@@ -200,7 +200,11 @@ fn respond(
             refresh_token: Some(Sensitive::from(opened.refresh_token)),
             session_id: Some(opened.session_id),
             expires_at: Some(informational_time(opened.expires_at)),
-            expires_in: Some(i32::try_from(state.tokens.lifetime_secs()).unwrap_or(i32::MAX)),
+            expires_in: Some(
+                i32::try_from(state.tokens.lifetime_secs())
+                    .unwrap_or(i32::MAX)
+                    .into(),
+            ),
             error_type: Some("NONE".into()),
             user,
         }),

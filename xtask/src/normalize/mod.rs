@@ -125,6 +125,11 @@ pub const RULES: &[Rule] = &[
         apply: overrides::lenient_timestamps,
     },
     Rule {
+        name: "lenient-integers",
+        summary: "listed integer properties marked for the lenient LenientInteger type",
+        apply: overrides::lenient_integers,
+    },
+    Rule {
         name: "sensitive-fields",
         summary: "secret properties marked for the redacting Sensitive type",
         apply: overrides::sensitive_fields,

@@ -22,6 +22,9 @@ pub struct Overrides {
     pub relax_formats: Vec<String>,
     /// Property names whose values are secrets; generated as a redacting type.
     pub sensitive_fields: Vec<String>,
+    /// Integer property names the server also sends as strings or floats;
+    /// generated as a lenient type.
+    pub lenient_integers: Vec<String>,
     /// Whether enums of body schemas become open strings.
     pub open_enums: bool,
     /// How success responses are matched.
@@ -53,6 +56,9 @@ pub struct ErrorEnvelope {
 
 /// The format that marks a secret string for the generator.
 pub const SENSITIVE_FORMAT: &str = "password";
+
+/// The format that marks a lenient integer for the generator.
+pub const LENIENT_INTEGER_FORMAT: &str = "lenient-integer";
 
 /// Schema keywords that are metadata: typify ignores them when it matches a
 /// schema against a type conversion.
@@ -224,6 +230,34 @@ pub fn lenient_timestamps(doc: &mut Value, _: &Overrides) -> Result<(), Normaliz
             && schema.get("type").and_then(Value::as_str) == Some("string")
         {
             reduce_to(schema, "date-time");
+        }
+        Ok(())
+    })
+}
+
+/// Marks the listed integer properties with `format: lenient-integer`
+/// (dropping `int32`/`int64` and bounds); the generator maps that format to
+/// `finhub_api::LenientInteger`, which also reads `"3600"` and `3600.0` and
+/// turns values it cannot read into "unknown" instead of failing the whole
+/// response.
+pub fn lenient_integers(doc: &mut Value, ov: &Overrides) -> Result<(), NormalizeError> {
+    let rule = "lenient-integers";
+    visit_schemas(doc, &mut |schema, at| {
+        let Some(Value::Object(props)) = schema.get_mut("properties") else {
+            return Ok(());
+        };
+        for (name, prop) in props.iter_mut() {
+            if !ov.lenient_integers.iter().any(|s| s == name) {
+                continue;
+            }
+            let at = at.child("properties").child(name);
+            let Value::Object(prop) = prop else {
+                return Err(at.error(rule, "the lenient integer property is not a schema object"));
+            };
+            if prop.get("type").and_then(Value::as_str) != Some("integer") {
+                return Err(at.error(rule, "a lenient integer property must be `type: integer`"));
+            }
+            reduce_to(prop, LENIENT_INTEGER_FORMAT);
         }
         Ok(())
     })
