@@ -24,7 +24,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::credentials::Credentials;
-use crate::secrets::{ADMIN_PASSWORD, SecretSpec, TENANT_KEY, TENANT_SECRET};
+use crate::secrets::{ADMIN_PASSWORD, TENANT_KEY, TENANT_SECRET};
 use crate::state::{Progress, RegistrationAttempt, Store};
 
 /// What `finhub onboard` was asked to do.
@@ -110,7 +110,6 @@ async fn target(options: &Options) -> Result<Target, String> {
             })
         }
         Some(base_url) => {
-            let secret_ways = |spec: &SecretSpec| spec.ways();
             let mut missing: Vec<String> = Vec::new();
             for (name, present) in [
                 ("--tenant-id / FINHUB_TENANT_ID", c.tenant_id.is_some()),
@@ -137,7 +136,7 @@ async fn target(options: &Options) -> Result<Target, String> {
                 (ADMIN_PASSWORD, c.admin_password.is_some()),
             ] {
                 if !present {
-                    missing.push(secret_ways(&spec));
+                    missing.push(spec.ways());
                 }
             }
             let (
@@ -743,5 +742,51 @@ async fn run_step(
             Ok("customer session ended".into())
         }
         other => Err(format!("unknown step {other}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANARY: &str = "Canary-options-91d0";
+
+    #[test]
+    fn debug_of_the_options_never_shows_a_secret() {
+        let options = Options {
+            base_url: Some("https://finhub.example".into()),
+            credentials: Credentials {
+                tenant_key: Some(SecretString::from(format!("{CANARY}-key"))),
+                tenant_secret: Some(SecretString::from(format!("{CANARY}-secret"))),
+                admin_password: Some(SecretString::from(format!("{CANARY}-password"))),
+                ..Credentials::default()
+            },
+            ..Options::default()
+        };
+        let debug = format!("{options:?}");
+        assert!(!debug.contains(CANARY), "{debug}");
+        assert!(debug.contains("** redacted **") && debug.contains("finhub.example"));
+    }
+
+    #[test]
+    fn only_a_sent_and_refused_registration_counts_as_not_registered() {
+        let details = |status| finhub_ext::ErrorDetails {
+            operation: "register_individual_customer",
+            status: Some(status),
+            code: None,
+            message: None,
+        };
+        assert!(not_registered(&finhub_ext::Error::Config("x".into())));
+        assert!(not_registered(&finhub_ext::Error::BadRequest(details(400))));
+        assert!(not_registered(&finhub_ext::Error::Conflict(details(409))));
+        assert!(!not_registered(&finhub_ext::Error::Server(details(503))));
+        assert!(!not_registered(&finhub_ext::Error::Timeout {
+            operation: "register_individual_customer"
+        }));
+        assert!(!not_registered(&finhub_ext::Error::Decode {
+            operation: "register_individual_customer",
+            status: Some(200),
+            message: "truncated".into(),
+        }));
     }
 }
