@@ -4,6 +4,7 @@
 //! Errors are one line on stderr and a non-zero exit code; no backtrace, no
 //! secret.
 
+use finhub_cli::credentials::CredentialArgs;
 use finhub_cli::{onboard, sandbox, validate};
 
 use std::path::PathBuf;
@@ -25,12 +26,21 @@ enum Command {
     /// session, verification, documents, approval, consents, readiness,
     /// activation, wallet. Against an embedded sandbox unless --base-url is
     /// given.
+    ///
+    /// Secrets (tenant key, tenant secret, admin password) are never taken
+    /// on the command line, where other users can read them: each comes
+    /// from its FINHUB_* variable, from --NAME-file PATH, or from standard
+    /// input (--NAME-stdin or --NAME-file -; one secret at most).
     Onboard(Box<OnboardArgs>),
     /// Serve the stateful FinHub sandbox on 127.0.0.1.
     Sandbox(sandbox::SandboxArgs),
     /// Check a registration request (JSON) against FinHub's documented rules.
+    ///
+    /// Prints every violation. Never prints the value of a secret field
+    /// (password, matchingPassword, tenantKey, tenantSecret, token,
+    /// refreshToken); reads at most 1 MiB.
     Validate {
-        /// The registration request, as JSON.
+        /// The registration request, as JSON (at most 1 MiB).
         file: PathBuf,
     },
 }
@@ -46,6 +56,12 @@ struct OnboardArgs {
     json: bool,
     /// Save progress after each step; a failed run given the same file
     /// resumes without redoing completed steps.
+    ///
+    /// The file holds the new customer's password: it is created 0600 and
+    /// replaced atomically; a symbolic link at FILE is refused and a file
+    /// others may read is set back to 0600 (with a warning). If the answer
+    /// to the registration was lost, a resumed run stops instead of
+    /// registering the customer a second time.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// Email of the new customer (default: a fresh example address).
@@ -55,7 +71,7 @@ struct OnboardArgs {
     #[arg(long)]
     activation_code: Option<String>,
     #[command(flatten)]
-    credentials: onboard::CredentialArgs,
+    credentials: CredentialArgs,
 }
 
 fn main() -> ExitCode {
@@ -69,7 +85,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Onboard(args) => onboard::run((*args).into()).await,
+            Command::Onboard(args) => match options(*args) {
+                Ok(options) => onboard::run(options).await,
+                Err(message) => Err(message),
+            },
             Command::Sandbox(args) => sandbox::run(args).await,
             Command::Validate { file } => validate::run(&file),
         }
@@ -83,15 +102,15 @@ fn main() -> ExitCode {
     }
 }
 
-impl From<OnboardArgs> for onboard::Options {
-    fn from(args: OnboardArgs) -> Self {
-        onboard::Options {
-            base_url: args.base_url,
-            json: args.json,
-            state: args.state,
-            email: args.email,
-            activation_code: args.activation_code,
-            credentials: args.credentials,
-        }
-    }
+/// The options of `finhub onboard`, its secrets read from their variables,
+/// files or standard input.
+fn options(args: OnboardArgs) -> Result<onboard::Options, String> {
+    Ok(onboard::Options {
+        base_url: args.base_url,
+        json: args.json,
+        state: args.state,
+        email: args.email,
+        activation_code: args.activation_code,
+        credentials: args.credentials.resolve()?,
+    })
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Args;
+use finhub_ext::api::Sensitive;
 use finhub_ext::builders::{
     ActivationBuilder, ApprovalBuilder, ConsentBuilder, ConsentKind, DocumentMime, DocumentType,
     DocumentUploadBuilder, Gender, PostalAddress, RegistrationBuilder, VerificationBuilder,
@@ -23,46 +23,39 @@ use rand::Rng;
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::state::{Progress, Store};
-
-/// Credentials for `--base-url` (flags or `FINHUB_*` variables).
-#[derive(Debug, Default, Args)]
-pub struct CredentialArgs {
-    /// Tenant id (`X-Tenant-ID`).
-    #[arg(long, env = "FINHUB_TENANT_ID")]
-    tenant_id: Option<String>,
-    /// Tenant API key.
-    #[arg(long, env = "FINHUB_TENANT_KEY", hide_env_values = true)]
-    tenant_key: Option<String>,
-    /// Tenant API secret.
-    #[arg(long, env = "FINHUB_TENANT_SECRET", hide_env_values = true)]
-    tenant_secret: Option<String>,
-    /// Admin organization id.
-    #[arg(long, env = "FINHUB_ADMIN_ORGANIZATION_ID")]
-    admin_organization_id: Option<String>,
-    /// Admin user id.
-    #[arg(long, env = "FINHUB_ADMIN_USER_ID")]
-    admin_user_id: Option<String>,
-    /// Admin username.
-    #[arg(long, env = "FINHUB_ADMIN_USERNAME")]
-    admin_username: Option<String>,
-    /// Admin password.
-    #[arg(long, env = "FINHUB_ADMIN_PASSWORD", hide_env_values = true)]
-    admin_password: Option<String>,
-    /// `X-Forwarded-From` sent by this tool.
-    #[arg(long, env = "FINHUB_REQUEST_SOURCE", default_value = "finhub-cli")]
-    request_source: String,
-}
+use crate::credentials::Credentials;
+use crate::secrets::{ADMIN_PASSWORD, TENANT_KEY, TENANT_SECRET};
+use crate::state::{Progress, RegistrationAttempt, Store};
 
 /// What `finhub onboard` was asked to do.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Options {
+    /// FinHub's base URL; `None` starts an embedded sandbox.
     pub base_url: Option<String>,
+    /// Print a JSON report instead of the human summary.
     pub json: bool,
+    /// Where progress is saved and resumed from.
     pub state: Option<PathBuf>,
+    /// The new customer's e-mail (default: a fresh example address).
     pub email: Option<String>,
+    /// The activation code (default: one the sandbox accepts).
     pub activation_code: Option<String>,
-    pub credentials: CredentialArgs,
+    /// Credentials for `base_url`.
+    pub credentials: Credentials,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `Credentials` redacts its own secrets.
+        f.debug_struct("Options")
+            .field("base_url", &self.base_url)
+            .field("json", &self.json)
+            .field("state", &self.state)
+            .field("email", &self.email)
+            .field("activation_code", &self.activation_code)
+            .field("credentials", &self.credentials)
+            .finish()
+    }
 }
 
 /// The steps of the journey, in order.
@@ -117,47 +110,69 @@ async fn target(options: &Options) -> Result<Target, String> {
             })
         }
         Some(base_url) => {
-            let required = [
-                ("--tenant-id / FINHUB_TENANT_ID", &c.tenant_id),
-                ("--tenant-key / FINHUB_TENANT_KEY", &c.tenant_key),
-                ("--tenant-secret / FINHUB_TENANT_SECRET", &c.tenant_secret),
+            let mut missing: Vec<String> = Vec::new();
+            for (name, present) in [
+                ("--tenant-id / FINHUB_TENANT_ID", c.tenant_id.is_some()),
                 (
                     "--admin-organization-id / FINHUB_ADMIN_ORGANIZATION_ID",
-                    &c.admin_organization_id,
+                    c.admin_organization_id.is_some(),
                 ),
-                ("--admin-user-id / FINHUB_ADMIN_USER_ID", &c.admin_user_id),
+                (
+                    "--admin-user-id / FINHUB_ADMIN_USER_ID",
+                    c.admin_user_id.is_some(),
+                ),
                 (
                     "--admin-username / FINHUB_ADMIN_USERNAME",
-                    &c.admin_username,
+                    c.admin_username.is_some(),
                 ),
-                (
-                    "--admin-password / FINHUB_ADMIN_PASSWORD",
-                    &c.admin_password,
-                ),
-            ];
-            let missing: Vec<&str> = required
-                .iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .collect();
-            if !missing.is_empty() {
+            ] {
+                if !present {
+                    missing.push(name.to_string());
+                }
+            }
+            for (spec, present) in [
+                (TENANT_KEY, c.tenant_key.is_some()),
+                (TENANT_SECRET, c.tenant_secret.is_some()),
+                (ADMIN_PASSWORD, c.admin_password.is_some()),
+            ] {
+                if !present {
+                    missing.push(spec.ways());
+                }
+            }
+            let (
+                Some(tenant_id),
+                Some(tenant_key),
+                Some(tenant_secret),
+                Some(organization_id),
+                Some(user_id),
+                Some(username),
+                Some(password),
+            ) = (
+                &c.tenant_id,
+                &c.tenant_key,
+                &c.tenant_secret,
+                &c.admin_organization_id,
+                &c.admin_user_id,
+                &c.admin_username,
+                &c.admin_password,
+            )
+            else {
                 return Err(format!(
                     "--base-url needs credentials: missing {}",
-                    missing.join(", ")
+                    missing.join("; ")
                 ));
-            }
-            let value = |v: &Option<String>| v.clone().unwrap_or_default();
-            let tenant_id = value(&c.tenant_id);
+            };
+            let tenant_id = tenant_id.clone();
             let client = FinhubClient::builder()
                 .base_url(base_url)
                 .tenant_id(&tenant_id)
-                .tenant_key(SecretString::from(value(&c.tenant_key)))
-                .tenant_secret(SecretString::from(value(&c.tenant_secret)))
+                .tenant_key(tenant_key.clone())
+                .tenant_secret(tenant_secret.clone())
                 .admin(AdminCredentials::new(
-                    value(&c.admin_organization_id),
-                    value(&c.admin_user_id),
-                    value(&c.admin_username),
-                    SecretString::from(value(&c.admin_password)),
+                    organization_id.clone(),
+                    user_id.clone(),
+                    username.clone(),
+                    password.clone(),
                 ))
                 .request_source(&c.request_source)
                 .retry_policy(retry)
@@ -234,9 +249,10 @@ impl Display {
 pub async fn run(options: Options) -> Result<ExitCode, String> {
     let started = Instant::now();
     let store = Store::new(options.state.clone());
+    let saved = store.load()?;
     let target = target(&options).await?;
     let base_url = target.client.base_url().to_string();
-    let mut progress = match store.load()? {
+    let mut progress = match saved {
         Some(saved) if saved.base_url != base_url => {
             return Err(format!(
                 "the state file belongs to {}, not {base_url}; use --base-url {} to resume it",
@@ -282,7 +298,8 @@ pub async fn run(options: Options) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err((step, message)) => {
+        Err((step, failure)) => {
+            let message = failure.message;
             if options.json {
                 println!(
                     "{}",
@@ -290,7 +307,7 @@ pub async fn run(options: Options) -> Result<ExitCode, String> {
                 );
             }
             let resume = match &options.state {
-                Some(path) if options.base_url.is_some() => format!(
+                Some(path) if options.base_url.is_some() && failure.resumable => format!(
                     " (progress saved; run again with --state {} to resume)",
                     path.display()
                 ),
@@ -328,7 +345,40 @@ fn report_json(
     })
 }
 
-type StepResult = Result<(), (&'static str, String)>;
+/// Why a step failed, and whether running again with the state file can
+/// finish the journey.
+#[derive(Debug)]
+struct StepError {
+    message: String,
+    resumable: bool,
+}
+
+impl StepError {
+    /// A failure that running again cannot fix by itself.
+    fn final_(message: String) -> Self {
+        StepError {
+            message,
+            resumable: false,
+        }
+    }
+}
+
+impl From<String> for StepError {
+    fn from(message: String) -> Self {
+        StepError {
+            message,
+            resumable: true,
+        }
+    }
+}
+
+impl From<&str> for StepError {
+    fn from(message: &str) -> Self {
+        StepError::from(message.to_string())
+    }
+}
+
+type StepResult = Result<(), (&'static str, StepError)>;
 
 #[allow(clippy::too_many_arguments)]
 async fn journey(
@@ -347,7 +397,7 @@ async fn journey(
         let detail = if resumed {
             "(resumed)".to_string()
         } else {
-            let detail = run_step(step, target, options, progress, session)
+            let detail = run_step(step, target, options, store, progress, session)
                 .await
                 .map_err(|message| {
                     if let Some(bar) = &bar {
@@ -356,7 +406,7 @@ async fn journey(
                     (step, message)
                 })?;
             progress.complete(step);
-            store.save(progress).map_err(|e| (step, e))?;
+            store.save(progress).map_err(|e| (step, e.into()))?;
             detail
         };
         let report = StepReport {
@@ -385,28 +435,142 @@ pub async fn journey_once(client: &FinhubClient, tenant_id: &str) -> Result<Prog
         ..Progress::default()
     };
     let mut session = None;
+    let store = Store::new(None);
     for step in STEPS {
-        run_step(step, &target, &options, &mut progress, &mut session)
+        run_step(step, &target, &options, &store, &mut progress, &mut session)
             .await
-            .map_err(|message| format!("{step}: {message}"))?;
+            .map_err(|e| format!("{step}: {}", e.message))?;
         progress.complete(step);
     }
     Ok(progress)
 }
 
 fn need<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, String> {
-    value
-        .as_deref()
-        .ok_or_else(|| format!("the saved progress has no {what}; start again without --state"))
+    value.as_deref().ok_or_else(|| need_message(what))
+}
+
+fn need_message(what: &str) -> String {
+    format!("the saved progress has no {what}; start again without --state")
+}
+
+/// The registration step. Its request is not idempotent: sent twice it
+/// creates two customers (or a conflict). So the attempt — e-mail, password,
+/// time — is saved before the request leaves, and a run that finds an
+/// attempt without its outcome stops instead of registering again.
+async fn register(
+    target: &Target,
+    options: &Options,
+    store: &Store,
+    progress: &mut Progress,
+) -> Result<String, StepError> {
+    if let Some(attempt) = &progress.registration_sent {
+        return Err(StepError::final_(lost_answer(attempt)));
+    }
+    let client = &target.client;
+    let (_, id, name) = progress.category.clone().ok_or("no category chosen")?;
+    let email = options.email.clone().unwrap_or_else(fresh_email);
+    let password = generated_password();
+    let request = RegistrationBuilder::new()
+        .tenant_id(&target.tenant_id)
+        .name("Marcus", "Jensen")
+        .email(&email)
+        .phone("+37060012345")
+        .password(password.as_str())
+        .date_of_birth("1990-05-15")
+        .gender(Gender::Male)
+        .nationality("Lithuania")
+        .place_of_birth("Vilnius")
+        .pincode("12345")
+        .address(PostalAddress::home(
+            "Gedimino pr. 1",
+            "Vilnius",
+            "01103",
+            "Lithuania",
+        ))
+        .category(id, name)
+        .build()
+        .map_err(|v| v.to_string())?;
+    // Log in first, so that a failure there is not mistaken for a lost
+    // registration.
+    client.admin_login().await.map_err(|e| e.to_string())?;
+    let attempt = RegistrationAttempt {
+        email: email.clone(),
+        sent_at: chrono::Utc::now(),
+    };
+    progress.registration_sent = Some(attempt.clone());
+    progress.email = Some(email);
+    progress.password = Some(Sensitive::new(password));
+    store.save(progress)?;
+    let customer = match client.register_customer(&request).await {
+        Ok(customer) => customer,
+        Err(error) if not_registered(&error) => {
+            // FinHub refused the request: nothing was created, a later run
+            // may register afresh.
+            progress.registration_sent = None;
+            progress.email = None;
+            progress.password = None;
+            store.save(progress)?;
+            return Err(error.to_string().into());
+        }
+        Err(error) => {
+            return Err(StepError::final_(format!(
+                "{error}; {}",
+                lost_answer(&attempt)
+            )));
+        }
+    };
+    let unidentified = |what: &str| {
+        StepError::final_(format!(
+            "the registration response has no {what}; {}",
+            lost_answer(&attempt)
+        ))
+    };
+    let customer_id = customer.id.ok_or_else(|| unidentified("customer id"))?;
+    let user_id = customer
+        .user
+        .and_then(|u| u.id)
+        .ok_or_else(|| unidentified("user id"))?;
+    progress.customer_id = Some(customer_id.clone());
+    progress.user_id = Some(user_id);
+    Ok(format!(
+        "customer {customer_id} ({})",
+        customer.customer_status.unwrap_or_default()
+    ))
+}
+
+/// Whether FinHub certainly did not register the customer: the request
+/// was never sent, or FinHub answered it with a client error (4xx). Server
+/// errors, timeouts, broken connections and unreadable answers leave it
+/// unknown (a gateway may fail after the registration went through).
+fn not_registered(error: &finhub_ext::Error) -> bool {
+    matches!(
+        error,
+        finhub_ext::Error::Validation { .. } | finhub_ext::Error::Config(_)
+    ) || error.status().is_some_and(|s| (400..500).contains(&s))
+}
+
+/// What happened to a registration whose answer never arrived, and what to
+/// do about it.
+fn lost_answer(attempt: &RegistrationAttempt) -> String {
+    format!(
+        "the registration of {} was sent at {} but its answer was lost; FinHub offers no \
+         customer lookup, so finhub cannot tell whether the customer exists and will not \
+         register again: look for {} in the FinHub admin portal, then start a fresh run \
+         with a new --state file (and another --email if the customer exists)",
+        attempt.email,
+        attempt.sent_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        attempt.email
+    )
 }
 
 async fn run_step(
     step: &str,
     target: &Target,
     options: &Options,
+    store: &Store,
     progress: &mut Progress,
     session: &mut Option<CustomerClient>,
-) -> Result<String, String> {
+) -> Result<String, StepError> {
     let client = &target.client;
     let e = |e: finhub_ext::Error| e.to_string();
     let v = |v: finhub_ext::validation::Violations| v.to_string();
@@ -427,53 +591,20 @@ async fn run_step(
             progress.category = Some((key.to_string(), id.clone(), name));
             Ok(format!("category {key} ({id})"))
         }
-        "registration" => {
-            let (_, id, name) = progress.category.clone().ok_or("no category chosen")?;
-            let email = options.email.clone().unwrap_or_else(fresh_email);
-            let password = generated_password();
-            let request = RegistrationBuilder::new()
-                .tenant_id(&target.tenant_id)
-                .name("Marcus", "Jensen")
-                .email(&email)
-                .phone("+37060012345")
-                .password(password.as_str())
-                .date_of_birth("1990-05-15")
-                .gender(Gender::Male)
-                .nationality("Lithuania")
-                .place_of_birth("Vilnius")
-                .pincode("12345")
-                .address(PostalAddress::home(
-                    "Gedimino pr. 1",
-                    "Vilnius",
-                    "01103",
-                    "Lithuania",
-                ))
-                .category(id, name)
-                .build()
-                .map_err(v)?;
-            let customer = client.register_customer(&request).await.map_err(e)?;
-            let customer_id = customer
-                .id
-                .ok_or("the registration response has no customer id")?;
-            let user_id = customer
-                .user
-                .and_then(|u| u.id)
-                .ok_or("the registration response has no user id")?;
-            progress.customer_id = Some(customer_id.clone());
-            progress.user_id = Some(user_id);
-            progress.email = Some(email);
-            progress.password = Some(password);
-            Ok(format!(
-                "customer {customer_id} ({})",
-                customer.customer_status.unwrap_or_default()
-            ))
-        }
+        "registration" => register(target, options, store, progress).await,
         "session" => {
             let credentials = CustomerCredentials::new(
                 need(&progress.customer_id, "customer id")?,
                 need(&progress.user_id, "user id")?,
                 need(&progress.email, "email")?,
-                SecretString::from(need(&progress.password, "password")?.to_string()),
+                SecretString::from(
+                    progress
+                        .password
+                        .as_ref()
+                        .ok_or_else(|| need_message("password"))?
+                        .expose()
+                        .to_string(),
+                ),
             );
             *session = Some(client.customer_login(credentials).await.map_err(e)?);
             Ok("customer session open".into())
@@ -561,7 +692,8 @@ async fn run_step(
                 return Err(format!(
                     "not ready for activation (verification ok: {:?}, consents ok: {:?}, missing consents: {:?})",
                     readiness.verification_ok, readiness.consent_ok, readiness.missing_consents
-                ));
+                )
+                .into());
             }
             Ok(readiness
                 .message
@@ -609,6 +741,52 @@ async fn run_step(
             customer.logout().await.map_err(e)?;
             Ok("customer session ended".into())
         }
-        other => Err(format!("unknown step {other}")),
+        other => Err(format!("unknown step {other}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANARY: &str = "Canary-options-91d0";
+
+    #[test]
+    fn debug_of_the_options_never_shows_a_secret() {
+        let options = Options {
+            base_url: Some("https://finhub.example".into()),
+            credentials: Credentials {
+                tenant_key: Some(SecretString::from(format!("{CANARY}-key"))),
+                tenant_secret: Some(SecretString::from(format!("{CANARY}-secret"))),
+                admin_password: Some(SecretString::from(format!("{CANARY}-password"))),
+                ..Credentials::default()
+            },
+            ..Options::default()
+        };
+        let debug = format!("{options:?}");
+        assert!(!debug.contains(CANARY), "{debug}");
+        assert!(debug.contains("** redacted **") && debug.contains("finhub.example"));
+    }
+
+    #[test]
+    fn only_a_sent_and_refused_registration_counts_as_not_registered() {
+        let details = |status| finhub_ext::ErrorDetails {
+            operation: "register_individual_customer",
+            status: Some(status),
+            code: None,
+            message: None,
+        };
+        assert!(not_registered(&finhub_ext::Error::Config("x".into())));
+        assert!(not_registered(&finhub_ext::Error::BadRequest(details(400))));
+        assert!(not_registered(&finhub_ext::Error::Conflict(details(409))));
+        assert!(!not_registered(&finhub_ext::Error::Server(details(503))));
+        assert!(!not_registered(&finhub_ext::Error::Timeout {
+            operation: "register_individual_customer"
+        }));
+        assert!(!not_registered(&finhub_ext::Error::Decode {
+            operation: "register_individual_customer",
+            status: Some(200),
+            message: "truncated".into(),
+        }));
     }
 }

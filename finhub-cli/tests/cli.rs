@@ -287,3 +287,448 @@ fn validate_lists_every_violation_and_fails() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Registration whose answer is lost: never sent a second time.
+
+/// The state file as JSON.
+fn state_json(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again() {
+    // Truncated body: the sandbox registers the customer, then the answer
+    // is cut off. Dropped connection: the request is lost before it is
+    // handled. The client cannot tell these apart, so both stop the same way.
+    for (fault, registered) in [
+        (FaultRule::truncated_body(), 1),
+        (FaultRule::drop_connection(), 0),
+    ] {
+        let sandbox = Sandbox::start().await.unwrap();
+        sandbox
+            .faults()
+            .inject(fault.on(Operation::RegisterIndividualCustomer).times(1))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("onboarding.json");
+        let state_arg = state.to_str().unwrap().to_string();
+        let email = "lost.answer@example.com";
+        let args = ["--state", state_arg.as_str(), "--email", email];
+
+        let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+        assert!(!first.status.success());
+        let stderr = text(&first.stderr);
+        assert!(stderr.starts_with("error: registration: "), "{stderr}");
+        assert!(
+            stderr.contains(&format!("the registration of {email} was sent at "))
+                && stderr.contains("its answer was lost"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("to resume"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let saved = state_json(&state);
+        assert_eq!(saved["registration_sent"]["email"], email, "{saved}");
+        assert!(saved["customer_id"].is_null(), "{saved}");
+
+        let stats = sandbox.stats();
+        assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 1);
+        assert_eq!(stats.side_effects.registrations, registered);
+
+        let second = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+        assert_eq!(second.status.code(), Some(1), "{}", text(&second.stdout));
+        let stderr = text(&second.stderr);
+        assert!(
+            stderr.starts_with(&format!(
+                "error: registration: the registration of {email} was sent at "
+            )),
+            "{stderr}"
+        );
+        for part in [
+            "but its answer was lost",
+            "FinHub offers no customer lookup",
+            "admin portal",
+            "new --state file",
+        ] {
+            assert!(stderr.contains(part), "{part}: {stderr}");
+        }
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let stats = sandbox.stats();
+        assert_eq!(
+            stats.requests_for(Operation::RegisterIndividualCustomer),
+            1,
+            "a second registration was sent"
+        );
+        assert_eq!(stats.side_effects.registrations, registered);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_finhub_refused_is_sent_again_on_resume() {
+    let sandbox = Sandbox::start().await.unwrap();
+    sandbox
+        .faults()
+        .inject(
+            FaultRule::status(400)
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let state_arg = state.to_str().unwrap().to_string();
+
+    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    assert!(!first.status.success());
+    let stderr = text(&first.stderr);
+    assert!(
+        stderr.starts_with("error: registration: bad request") && stderr.contains("to resume"),
+        "{stderr}"
+    );
+    assert!(state_json(&state)["registration_sent"].is_null());
+
+    let second =
+        tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let stats = sandbox.stats();
+    assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 2);
+    assert_eq!(stats.side_effects.registrations, 1);
+}
+
+// ---------------------------------------------------------------------------
+// The state file: owner-only from creation, no links followed.
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+#[test]
+fn the_state_file_is_owner_only_even_with_umask_000() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let bin = assert_cmd::cargo::cargo_bin("finhub");
+    let out = Command::new("sh")
+        .args(["-c", "umask 000 && exec \"$0\" \"$@\""])
+        .arg(&bin)
+        .args(["onboard", "--state", state.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(mode(&state), 0o600);
+    assert_eq!(
+        names_in(dir.path()),
+        ["onboarding.json"],
+        "temporary files left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_at_the_state_path_is_refused_and_its_target_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let target = dir.path().join("elsewhere.txt");
+
+    // A link to a file that does not exist yet.
+    std::os::unix::fs::symlink(&target, &state).unwrap();
+    let out = finhub()
+        .args(["onboard", "--state", state.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!target.exists(), "the link was followed");
+    assert!(
+        std::fs::symlink_metadata(&state)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    // A link to an existing file.
+    std::fs::write(&target, "precious").unwrap();
+    let out = finhub()
+        .args(["onboard", "--state", state.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("is a symbolic link"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+    assert!(
+        std::fs::symlink_metadata(&state)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_planted_beside_the_state_file_is_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let target = dir.path().join("elsewhere.txt");
+    std::fs::write(&target, "precious").unwrap();
+    // The fixed temporary name an earlier version wrote through.
+    std::os::unix::fs::symlink(&target, dir.path().join("onboarding.json.tmp")).unwrap();
+    let out = finhub()
+        .args(["onboard", "--state", state.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+    assert_eq!(mode(&state), 0o600);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_others_can_read_is_narrowed_to_0600_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::start().await.unwrap();
+    sandbox
+        .faults()
+        .inject(FaultRule::status(503).on(Operation::AcceptConsent).times(1))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let state_arg = state.to_str().unwrap().to_string();
+    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    assert!(!first.status.success());
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let second =
+        tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let stderr = text(&second.stderr);
+    assert!(
+        stderr.starts_with("warning: ")
+            && stderr.contains("(mode 0644)")
+            && stderr.contains("it is now 0600"),
+        "{stderr}"
+    );
+    assert_eq!(mode(&state), 0o600);
+    assert_eq!(sandbox.stats().side_effects.registrations, 1);
+}
+
+// ---------------------------------------------------------------------------
+// Secrets never on the command line.
+
+const CANARY: &str = "Canary-cmdline-3b9a";
+
+#[test]
+fn a_secret_given_on_the_command_line_is_refused_without_echoing_it() {
+    for (flag, env) in [
+        ("--tenant-key", "FINHUB_TENANT_KEY"),
+        ("--tenant-secret", "FINHUB_TENANT_SECRET"),
+        ("--admin-password", "FINHUB_ADMIN_PASSWORD"),
+    ] {
+        let joined = format!("{flag}={CANARY}");
+        for args in [vec![flag, CANARY], vec![joined.as_str()]] {
+            let out = finhub().arg("onboard").args(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            let stderr = text(&out.stderr);
+            assert!(
+                stderr.starts_with(&format!("error: {flag} does not take the "))
+                    && stderr.contains(env)
+                    && stderr.contains(&format!("{flag}-file PATH")),
+                "{stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            let all = format!("{stderr}{}", text(&out.stdout));
+            assert!(!all.contains(CANARY), "{all}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_read_from_files_and_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let sandbox = Sandbox::start().await.unwrap();
+    let c = sandbox.credentials();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("tenant-key");
+    let secret = dir.path().join("tenant-secret");
+    std::fs::write(&key, format!("{}\n", c.tenant_key.expose())).unwrap();
+    std::fs::write(&secret, c.tenant_secret.expose()).unwrap();
+    for stdin_flag in [
+        vec!["--admin-password-stdin"],
+        vec!["--admin-password-file", "-"],
+    ] {
+        let out = tokio::task::block_in_place(|| {
+            let mut child = finhub()
+                .args(["onboard", "--json", "--base-url", sandbox.base_url()])
+                .args(["--tenant-key-file", key.to_str().unwrap()])
+                .args(["--tenant-secret-file", secret.to_str().unwrap()])
+                .args(&stdin_flag)
+                .env("FINHUB_TENANT_ID", &c.tenant_id)
+                .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+                .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+                .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            writeln!(stdin, "{}", c.admin_password.expose()).unwrap();
+            drop(stdin);
+            child.wait_with_output().unwrap()
+        });
+        assert!(
+            out.status.success(),
+            "{stdin_flag:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(sandbox.stats().side_effects.registrations, 2);
+}
+
+#[test]
+fn at_most_one_secret_is_read_from_standard_input() {
+    let out = finhub()
+        .args([
+            "onboard",
+            "--tenant-key-stdin",
+            "--admin-password-file",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: only one secret can be read from standard input"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_offers_no_secret_flag_that_takes_a_value() {
+    let out = finhub().args(["onboard", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    for flag in ["tenant-key", "tenant-secret", "admin-password"] {
+        assert!(help.contains(&format!("--{flag}-file <PATH>")), "{help}");
+        assert!(help.contains(&format!("--{flag}-stdin")), "{help}");
+        assert!(!help.contains(&format!("--{flag} <")), "{help}");
+    }
+    assert!(help.contains("FINHUB_TENANT_SECRET"), "{help}");
+}
+
+// ---------------------------------------------------------------------------
+// `finhub validate`: no secret value in any message, bounded input.
+
+fn validate_file(json: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, json).unwrap();
+    finhub()
+        .args(["validate", path.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+/// The sample registration with `pointer` set to `value` (raw JSON).
+fn registration_with(pointer: &str, value: &str) -> String {
+    let mut request: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/registration.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    *request.pointer_mut(pointer).unwrap() = Value::String("@@VALUE@@".into());
+    request.to_string().replace("\"@@VALUE@@\"", value)
+}
+
+#[test]
+fn validate_never_echoes_the_value_of_a_secret_field() {
+    for (pointer, raw, canary, field) in [
+        ("/password", "91827364", "91827364", "password"),
+        ("/password", "918.27364e2", "91827", "password"),
+        (
+            "/matchingPassword",
+            "-73645182",
+            "73645182",
+            "matchingPassword",
+        ),
+        (
+            "/individualCustomer/user/password",
+            "55443322",
+            "55443322",
+            "individualCustomer.user.password",
+        ),
+        ("/password", "true", "true", "password"),
+    ] {
+        let out = validate_file(&registration_with(pointer, raw));
+        assert_eq!(out.status.code(), Some(1), "{pointer} = {raw}");
+        let stderr = text(&out.stderr);
+        let all = format!("{stderr}{}", text(&out.stdout));
+        assert!(!all.contains(canary), "{pointer} = {raw}: {all}");
+        assert!(
+            stderr.contains(&format!("{field}: must be a string")) && stderr.contains("not shown"),
+            "{stderr}"
+        );
+    }
+    // A string secret with an escaped quote, next to a broken field.
+    let quoted = registration_with("/password", r#""Canary\"Quote-42""#);
+    let quoted = quoted.replace(r#""gender":"MALE""#, r#""gender":7"#);
+    let out = validate_file(&quoted);
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", text(&out.stderr), text(&out.stdout));
+    assert!(!all.contains("Quote-42"), "{all}");
+    assert!(all.contains("invalid type: integer"), "{all}");
+}
+
+#[test]
+fn validate_refuses_a_file_over_one_mib() {
+    let mut big = " ".repeat(1 << 20);
+    big.push_str("{}");
+    let out = validate_file(&big);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("larger than the limit of 1 MiB (1048576 bytes)"),
+        "{stderr}"
+    );
+}
+
+/// `/dev/zero` never ends: it is refused after 1 MiB. The child runs under
+/// a 1 GiB address-space limit, so a regression fails instead of filling
+/// the machine's memory.
+#[cfg(target_os = "linux")]
+#[test]
+fn validate_refuses_an_endless_input() {
+    let bin = assert_cmd::cargo::cargo_bin("finhub");
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 1048576 && exec \"$0\" validate /dev/zero"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: /dev/zero: larger than the limit of 1 MiB"),
+        "{stderr}"
+    );
+}
