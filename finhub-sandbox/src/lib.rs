@@ -37,25 +37,33 @@ mod catalog;
 mod client;
 mod clock;
 mod config;
+mod control_token;
 mod envelope;
 mod faults;
 mod headers;
 pub mod iban;
 mod ids;
+mod limits;
 mod operation;
 mod routes;
 mod server;
 mod state;
 mod stats;
 
-pub use clock::Clock;
+pub use clock::{Clock, ClockLimit};
 pub use config::{
     ConfigError, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER_ID, DEFAULT_ADMIN_USERNAME,
     DEFAULT_LOCKOUT_DURATION, DEFAULT_LOCKOUT_THRESHOLD, DEFAULT_ORGANIZATION_ID,
     DEFAULT_SESSION_LIFETIME, DEFAULT_TENANT_ID, DEFAULT_TENANT_KEY, DEFAULT_TENANT_NAME,
     DEFAULT_TENANT_SECRET, DEFAULT_TOKEN_LIFETIME, ENV_VARS, SandboxConfig, SandboxCredentials,
 };
+pub use control_token::ControlToken;
 pub use faults::{ActiveFault, FaultId, FaultKind, FaultRule, Faults, InvalidFault};
+pub use limits::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    MAX_BODY_BYTES, MAX_CONNECTIONS_BOUND, MAX_DOCUMENT_BYTES, MAX_LATENCY_MS, MAX_LIFETIME,
+    MAX_READ_TIMEOUT,
+};
 pub use operation::{Operation, UnknownOperation};
 pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
 pub use stats::{SideEffects, Stats};
