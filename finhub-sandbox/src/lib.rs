@@ -27,6 +27,45 @@
 //!
 //! Responses are built from `finhub_api::types`, so they match the spec;
 //! request bodies are read into the generated request types.
+//!
+//! # Who can reach it, and limits
+//!
+//! The sandbox listens on the developer's machine, so it defends itself
+//! against the other programs there and against web pages in their browser:
+//!
+//! * **Loopback `Host` only.** Every route answers only requests whose
+//!   `Host` is `127.0.0.1`, `[::1]` or `localhost` (any port); anything else,
+//!   or no `Host`, gets 421 in the envelope before anything is handled or
+//!   counted. A page that rebinds its own name to 127.0.0.1 (DNS rebinding)
+//!   still sends its own name.
+//! * **Control token.** The control endpoints `/__sandbox/…` (faults, clock,
+//!   stats; not the health check) require `Authorization: Bearer <token>`
+//!   with the sandbox's [`ControlToken`]: 256 random bits per start, read
+//!   from [`Sandbox::control_token`] (and printed by `finhub sandbox`), or a
+//!   fixed one from [`SandboxConfig::control_token`] for scripts and CI.
+//!   Without it, or with another: 401 and no effect. It is compared in
+//!   constant time and redacted in `Debug`. The in-process handle
+//!   ([`Sandbox::faults`], [`Sandbox::clock`], [`Sandbox::stats`]) needs none.
+//! * **Bodies** are read once, up to [`MAX_BODY_BYTES`] (a
+//!   [`MAX_DOCUMENT_BYTES`] document in base64 plus the JSON around it): a
+//!   larger `Content-Length` gets 413 before any of it is read, a body
+//!   without one gets 413 once it passes the limit.
+//! * **Slow clients**: a request's head must arrive within
+//!   [`SandboxConfig::header_read_timeout`] (default 30 s; idle keep-alive
+//!   connections close after it too), its body within
+//!   [`SandboxConfig::body_read_timeout`] (default 30 s, else 408), and at
+//!   most [`SandboxConfig::max_connections`] connections (default 1024) are
+//!   served at once — the next ones wait until one closes.
+//! * **Bounds instead of panics**: the clock stops at [`Clock::latest`]
+//!   (over HTTP, an advance past it is a 400 naming `seconds`), lifetimes
+//!   and lockouts are at most [`MAX_LIFETIME`], latency faults at most
+//!   [`MAX_LATENCY_MS`]; out-of-range values are a [`ConfigError`] or
+//!   [`InvalidFault`] naming the field and the bound.
+//! * **Always the envelope**: every error is `{code, message, data?}` JSON —
+//!   axum's own rejections (a path that is not UTF-8, an unknown route, a
+//!   wrong method) included — and a handler that panics answers a 500
+//!   envelope instead of dropping the connection. (A request hyper cannot
+//!   parse at all gets hyper's bare status line.)
 
 #![warn(missing_docs)]
 

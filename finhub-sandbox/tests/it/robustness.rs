@@ -122,3 +122,21 @@ async fn fault_latency_is_bounded() {
     assert_eq!(body["code"], 400);
     assert!(sandbox.faults().list().is_empty());
 }
+
+/// Statuses whose responses may not carry a body (204, 205, 304) still
+/// answer cleanly and leave the connection usable.
+#[tokio::test]
+async fn every_fault_status_gets_a_clean_answer() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    for status in [200, 204, 205, 304, 418, 599] {
+        sandbox
+            .faults()
+            .inject(FaultRule::status(status).times(1))
+            .unwrap();
+        let reply = api.admin_login_with("whatever").await;
+        assert_eq!(reply.status, status);
+    }
+    // The kept-alive connections still serve.
+    api.admin_login().await;
+}
