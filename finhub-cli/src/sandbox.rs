@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use finhub_sandbox::SandboxConfig;
+use finhub_sandbox::{Sandbox, SandboxConfig};
 
 /// Options of `finhub sandbox`.
 #[derive(Debug, Args)]
@@ -18,7 +18,9 @@ pub struct SandboxArgs {
 }
 
 /// Serves until interrupted. Configuration comes from `FINHUB_SANDBOX_*`
-/// variables, then these flags.
+/// variables, then these flags. Prints the address, the seeded credentials
+/// and the control token — the one secret printed on purpose, to the
+/// operator's own terminal, since the control endpoints need it.
 pub async fn run(args: SandboxArgs) -> Result<ExitCode, String> {
     let mut config = SandboxConfig::from_env().map_err(|e| e.to_string())?;
     if let Some(seconds) = args.token_lifetime {
@@ -28,17 +30,28 @@ pub async fn run(args: SandboxArgs) -> Result<ExitCode, String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let mut credentials = config.credentials();
-    credentials.base_url = Some(format!("http://{addr}"));
-    println!("FinHub sandbox listening on http://{addr}");
-    println!("seeded credentials (sandbox only, not real FinHub ones):");
-    print!("{}", credentials.render());
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    finhub_sandbox::serve_with_shutdown(config, listener, shutdown)
+    let configured_token = config.control_token.is_some();
+    let sandbox = Sandbox::builder()
+        .config(config)
+        .listener(listener)
+        .start()
         .await
         .map_err(|e| e.to_string())?;
+    let base = sandbox.base_url();
+    println!("FinHub sandbox listening on {base}");
+    println!("seeded credentials (sandbox only, not real FinHub ones):");
+    print!("{}", sandbox.credentials().render());
+    println!(
+        "control endpoints {base}/__sandbox/ (faults, clock, stats) need the header \
+         `Authorization: Bearer <control token>`"
+    );
+    if configured_token {
+        println!("control token: the one set in FINHUB_SANDBOX_CONTROL_TOKEN");
+    } else {
+        println!("control token (new at every start; keep it to yourself):");
+        println!("{}", sandbox.control_token().expose());
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

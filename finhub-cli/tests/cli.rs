@@ -732,3 +732,88 @@ fn validate_refuses_an_endless_input() {
         "{stderr}"
     );
 }
+
+/// Kills the child process it holds when dropped (a failed assertion
+/// included).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `GET path` on `addr` over a fresh connection; the whole raw answer.
+fn get(addr: &str, path: &str, authorization: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let authorization = authorization
+        .map(|value| format!("Authorization: {value}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{authorization}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let child = finhub()
+        .args(["sandbox", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Running(child);
+    let stdout = child.0.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        received
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("`finhub sandbox` prints its address and control token")
+    };
+    let mut addr = None;
+    let token = loop {
+        let line = next();
+        if let Some(url) = line.strip_prefix("FinHub sandbox listening on http://") {
+            addr = Some(url.to_string());
+        }
+        if line.starts_with("control endpoints") {
+            assert!(line.contains("Authorization: Bearer"), "{line}");
+        }
+        if line.starts_with("control token") {
+            break next();
+        }
+    };
+    let addr = addr.expect("the address comes first");
+    assert!(token.len() >= 43 && !token.contains(' '), "{token}");
+
+    let refused = get(&addr, "/__sandbox/stats", None);
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let wrong = get(
+        &addr,
+        "/__sandbox/stats",
+        Some("Bearer not-the-printed-token"),
+    );
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let stats = get(&addr, "/__sandbox/stats", Some(&format!("Bearer {token}")));
+    assert!(stats.starts_with("HTTP/1.1 200"), "{stats}");
+    assert!(stats.contains("\"sideEffects\""), "{stats}");
+}

@@ -4,7 +4,9 @@
 //! cargo run -p finhub-sandbox --example standalone -- 8080
 //! ```
 //!
-//! Prints the seeded credentials; `FINHUB_SANDBOX_*` variables override them.
+//! Prints the seeded credentials (`FINHUB_SANDBOX_*` variables override
+//! them) and the control token that `/__sandbox/*` requires as
+//! `Authorization: Bearer <token>`.
 
 use finhub_sandbox::{Sandbox, SandboxConfig};
 
@@ -21,6 +23,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .start()
         .await?;
     println!("{}", sandbox.credentials().render());
+    println!("control token (Authorization: Bearer <token> on /__sandbox/*):");
+    println!("{}", sandbox.control_token().expose());
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
     Ok(())

@@ -110,11 +110,16 @@ impl LoginGuard {
     /// for `duration`.
     pub fn fail(&self, now: DateTime<Utc>, threshold: u32, duration: Duration) -> Failure {
         let mut state = self.lock();
-        state.failures += 1;
+        state.failures = state.failures.saturating_add(1);
         let attempts = state.failures;
         let mut locked_until = None;
         if attempts >= threshold {
-            let until = now + TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX);
+            // The configuration bounds the duration and the clock bounds
+            // `now`; saturate rather than panic all the same.
+            let until = TimeDelta::from_std(duration)
+                .ok()
+                .and_then(|duration| now.checked_add_signed(duration))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             state.locked_until = Some(until);
             state.failures = 0;
             locked_until = Some(until);
@@ -461,6 +466,15 @@ mod tests {
         let guard = LoginGuard::default();
         let now = Utc::now();
         let lock = Duration::from_secs(1800);
+        // At the far end of time a lock saturates instead of panicking.
+        let late = LoginGuard::default();
+        for _ in 0..2 {
+            late.fail(DateTime::<Utc>::MAX_UTC, 1, Duration::MAX);
+        }
+        assert!(
+            late.check(DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(1))
+                .is_err()
+        );
         for attempt in 1..5 {
             let failure = guard.fail(now, 5, lock);
             assert_eq!(failure.attempts, attempt);

@@ -1,6 +1,12 @@
 //! [`JsonRequest`]: request bodies read into the generated request types, with
-//! every failure turned into an enveloped 400, 413 or 415 that names the
-//! field, never axum's plain-text rejections.
+//! every failure turned into an enveloped 400, 408, 413 or 415 that names
+//! the field, never axum's plain-text rejections.
+//!
+//! A body is read once, into one buffer, at most
+//! [`MAX_BODY_BYTES`](crate::limits::MAX_BODY_BYTES) (the router's
+//! `DefaultBodyLimit`) and within the configured body-read timeout.
+
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -9,36 +15,55 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::envelope::{ApiError, FieldError};
+use crate::limits::MAX_BODY_BYTES;
+use crate::state::AppState;
 
-/// Largest request body accepted: a 10 MB document in base64 plus the JSON
-/// around it.
-pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// 413 for a body over [`MAX_BODY_BYTES`]; the connection is closed after
+/// it, since the rest of the body is not read.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Request body too large (limit {MAX_BODY_BYTES} bytes)"),
+    )
+    .closing()
+}
 
-/// A request body, read (up to [`BODY_LIMIT`]) but not yet decoded, so a
-/// handler checks authorization before it reports problems with the body.
+/// A request body, read but not yet decoded, so a handler checks
+/// authorization before it reports problems with the body.
 pub(crate) struct JsonRequest {
     content_type: Option<String>,
     bytes: Bytes,
 }
 
-impl<S: Send + Sync> FromRequest<S> for JsonRequest {
+impl FromRequest<Arc<AppState>> for JsonRequest {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("Request body too large (limit {BODY_LIMIT} bytes)"),
+        let timeout = state.config.body_read_timeout;
+        let read = tokio::time::timeout(timeout, Bytes::from_request(req, state)).await;
+        let bytes = match read {
+            Err(_elapsed) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "Request body not received within {} ms",
+                        timeout.as_millis()
+                    ),
                 )
-            } else {
-                ApiError::bad_request("Could not read the request body")
+                .closing());
             }
-        })?;
+            Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(too_large());
+            }
+            Ok(Err(_)) => {
+                return Err(ApiError::bad_request("Could not read the request body").closing());
+            }
+            Ok(Ok(bytes)) => bytes,
+        };
         Ok(JsonRequest {
             content_type,
             bytes,

@@ -11,6 +11,12 @@ use std::time::Duration;
 
 use finhub_api::Sensitive;
 
+use crate::control_token::ControlToken;
+use crate::limits::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    MAX_CONNECTIONS_BOUND, MAX_LIFETIME, MAX_READ_TIMEOUT,
+};
+
 /// Default tenant id (the `X-Tenant-ID` every request must carry).
 pub const DEFAULT_TENANT_ID: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
 /// Default tenant display name (categorization `tenantName`).
@@ -67,7 +73,8 @@ pub struct SandboxConfig {
     pub session_lifetime: Duration,
     /// Failed logins that lock a user. Env: `FINHUB_SANDBOX_LOCKOUT_THRESHOLD`.
     pub lockout_threshold: u32,
-    /// How long a lock lasts. Env: `FINHUB_SANDBOX_LOCKOUT_SECS`.
+    /// How long a lock lasts, at most `i32::MAX` seconds.
+    /// Env: `FINHUB_SANDBOX_LOCKOUT_SECS`.
     pub lockout_duration: Duration,
     /// HS256 signing secret; `None` draws a random one per sandbox, so a
     /// token from another run is rejected. Env: `FINHUB_SANDBOX_JWT_SECRET`.
@@ -76,6 +83,23 @@ pub struct SandboxConfig {
     /// deterministic for a given seed and request order).
     /// Env: `FINHUB_SANDBOX_FAULT_SEED`.
     pub fault_seed: u64,
+    /// The token the control endpoints require (`Authorization: Bearer
+    /// <token>`); `None` draws a random one per start, read it with
+    /// [`Sandbox::control_token`](crate::Sandbox::control_token). A fixed
+    /// one (for scripts and CI) has at least 16 visible ASCII characters.
+    /// Env: `FINHUB_SANDBOX_CONTROL_TOKEN`.
+    pub control_token: Option<Sensitive>,
+    /// How long a client has to send a request's head; also how long an
+    /// idle keep-alive connection stays open. 1 ms to 1 hour.
+    /// Env: `FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS`.
+    pub header_read_timeout: Duration,
+    /// How long a client has to send a whole request body (408 after).
+    /// 1 ms to 1 hour. Env: `FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS`.
+    pub body_read_timeout: Duration,
+    /// Connections served at once, 1 to 65 536; more wait (in the
+    /// listener's backlog) until one closes.
+    /// Env: `FINHUB_SANDBOX_MAX_CONNECTIONS`.
+    pub max_connections: usize,
 }
 
 impl Default for SandboxConfig {
@@ -95,6 +119,10 @@ impl Default for SandboxConfig {
             lockout_duration: DEFAULT_LOCKOUT_DURATION,
             jwt_secret: None,
             fault_seed: 0,
+            control_token: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -117,6 +145,10 @@ impl fmt::Debug for SandboxConfig {
             .field("lockout_duration", &self.lockout_duration)
             .field("jwt_secret", &self.jwt_secret)
             .field("fault_seed", &self.fault_seed)
+            .field("control_token", &self.control_token)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -141,7 +173,7 @@ impl ConfigError {
 }
 
 /// Names of the environment variables [`SandboxConfig::from_env`] reads.
-pub const ENV_VARS: [&str; 14] = [
+pub const ENV_VARS: [&str; 18] = [
     "FINHUB_SANDBOX_TENANT_ID",
     "FINHUB_SANDBOX_TENANT_NAME",
     "FINHUB_SANDBOX_ORGANIZATION_ID",
@@ -156,6 +188,10 @@ pub const ENV_VARS: [&str; 14] = [
     "FINHUB_SANDBOX_LOCKOUT_SECS",
     "FINHUB_SANDBOX_JWT_SECRET",
     "FINHUB_SANDBOX_FAULT_SEED",
+    "FINHUB_SANDBOX_CONTROL_TOKEN",
+    "FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS",
+    "FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS",
+    "FINHUB_SANDBOX_MAX_CONNECTIONS",
 ];
 
 impl SandboxConfig {
@@ -205,6 +241,10 @@ impl SandboxConfig {
         if !secret.is_empty() {
             config.jwt_secret = Some(Sensitive::from(std::mem::take(&mut secret)));
         }
+        text("FINHUB_SANDBOX_CONTROL_TOKEN", &mut secret)?;
+        if !secret.is_empty() {
+            config.control_token = Some(Sensitive::from(std::mem::take(&mut secret)));
+        }
         let mut number = |name: &str| -> Result<Option<u64>, ConfigError> {
             match lookup(name) {
                 None => Ok(None),
@@ -233,6 +273,15 @@ impl SandboxConfig {
         if let Some(seed) = number("FINHUB_SANDBOX_FAULT_SEED")? {
             config.fault_seed = seed;
         }
+        if let Some(secs) = number("FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS")? {
+            config.header_read_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = number("FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS")? {
+            config.body_read_timeout = Duration::from_secs(secs);
+        }
+        if let Some(count) = number("FINHUB_SANDBOX_MAX_CONNECTIONS")? {
+            config.max_connections = usize::try_from(count).unwrap_or(usize::MAX);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -252,21 +301,54 @@ impl SandboxConfig {
                 return Err(ConfigError::new(field, "must not be empty"));
             }
         }
-        let max = Duration::from_secs(i32::MAX as u64);
-        if self.token_lifetime < Duration::from_secs(1) || self.token_lifetime > max {
+        let max = MAX_LIFETIME.as_secs();
+        if self.token_lifetime < Duration::from_secs(1) || self.token_lifetime > MAX_LIFETIME {
             return Err(ConfigError::new(
                 "token_lifetime",
-                "must be between 1 second and i32::MAX seconds",
+                format!("must be between 1 second and {max} seconds (i32::MAX)"),
             ));
         }
-        if self.session_lifetime < self.token_lifetime || self.session_lifetime > max {
+        if self.session_lifetime < self.token_lifetime || self.session_lifetime > MAX_LIFETIME {
             return Err(ConfigError::new(
                 "session_lifetime",
-                "must be at least the token lifetime and at most i32::MAX seconds",
+                format!("must be at least the token lifetime and at most {max} seconds (i32::MAX)"),
             ));
         }
         if self.lockout_threshold == 0 {
             return Err(ConfigError::new("lockout_threshold", "must be at least 1"));
+        }
+        if self.lockout_duration > MAX_LIFETIME {
+            return Err(ConfigError::new(
+                "lockout_duration",
+                format!("must be at most {max} seconds (i32::MAX)"),
+            ));
+        }
+        for (field, timeout) in [
+            ("header_read_timeout", self.header_read_timeout),
+            ("body_read_timeout", self.body_read_timeout),
+        ] {
+            if timeout < Duration::from_millis(1) || timeout > MAX_READ_TIMEOUT {
+                return Err(ConfigError::new(
+                    field,
+                    format!(
+                        "must be between 1 millisecond and {} seconds",
+                        MAX_READ_TIMEOUT.as_secs()
+                    ),
+                ));
+            }
+        }
+        if !(1..=MAX_CONNECTIONS_BOUND).contains(&self.max_connections) {
+            return Err(ConfigError::new(
+                "max_connections",
+                format!("must be between 1 and {MAX_CONNECTIONS_BOUND}"),
+            ));
+        }
+        if let Some(problem) = self
+            .control_token
+            .as_ref()
+            .and_then(|token| ControlToken::problem(token.expose()))
+        {
+            return Err(ConfigError::new("control_token", problem));
         }
         if self
             .jwt_secret
@@ -395,6 +477,74 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.field, "FINHUB_SANDBOX_TENANT_KEY");
+    }
+
+    #[test]
+    fn durations_limits_and_the_control_token_are_bounded() {
+        let from = |name: &'static str, value: &'static str| {
+            SandboxConfig::from_lookup(|n| (n == name).then(|| value.to_string()))
+        };
+        for (name, value, field, bound) in [
+            (
+                "FINHUB_SANDBOX_LOCKOUT_SECS",
+                "18446744073709551615",
+                "lockout_duration",
+                "2147483647",
+            ),
+            (
+                "FINHUB_SANDBOX_SESSION_LIFETIME_SECS",
+                "2147483648",
+                "session_lifetime",
+                "2147483647",
+            ),
+            (
+                "FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS",
+                "0",
+                "header_read_timeout",
+                "3600",
+            ),
+            (
+                "FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS",
+                "18446744073709551615",
+                "body_read_timeout",
+                "3600",
+            ),
+            (
+                "FINHUB_SANDBOX_MAX_CONNECTIONS",
+                "0",
+                "max_connections",
+                "65536",
+            ),
+            (
+                "FINHUB_SANDBOX_MAX_CONNECTIONS",
+                "18446744073709551615",
+                "max_connections",
+                "65536",
+            ),
+            (
+                "FINHUB_SANDBOX_CONTROL_TOKEN",
+                "too-short",
+                "control_token",
+                "16",
+            ),
+        ] {
+            let err = from(name, value).unwrap_err();
+            assert_eq!(err.field, field, "{name}={value}: {err}");
+            assert!(err.problem.contains(bound), "{name}={value}: {err}");
+        }
+        let config = from("FINHUB_SANDBOX_CONTROL_TOKEN", "ci-fixed-control-token").unwrap();
+        assert_eq!(
+            config.control_token.as_ref().map(|t| t.expose()),
+            Some("ci-fixed-control-token")
+        );
+        assert!(!format!("{config:?}").contains("ci-fixed-control-token"));
+        let config = from("FINHUB_SANDBOX_MAX_CONNECTIONS", "8").unwrap();
+        assert_eq!(config.max_connections, 8);
+        let config = SandboxConfig {
+            lockout_duration: MAX_LIFETIME,
+            ..SandboxConfig::default()
+        };
+        config.validate().unwrap();
     }
 
     #[test]

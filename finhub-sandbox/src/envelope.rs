@@ -42,6 +42,8 @@ pub(crate) struct ApiError {
     pub message: Cow<'static, str>,
     pub data: Option<Value>,
     pub retry_after: Option<u64>,
+    /// Sends `Connection: close`: the rest of the request was not read.
+    pub close: bool,
 }
 
 #[derive(Serialize)]
@@ -59,6 +61,7 @@ impl ApiError {
             message: message.into(),
             data: None,
             retry_after: None,
+            close: false,
         }
     }
 
@@ -69,6 +72,13 @@ impl ApiError {
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
+        self
+    }
+
+    /// Closes the connection after this answer (the request body was not
+    /// read to its end).
+    pub fn closing(mut self) -> Self {
+        self.close = true;
         self
     }
 
@@ -119,6 +129,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

@@ -20,6 +20,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::limits::MAX_LATENCY_MS;
 use crate::operation::Operation;
 use crate::stats::Counters;
 
@@ -28,7 +29,8 @@ use crate::stats::Counters;
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum FaultKind {
     /// Waits `ms` milliseconds before the request is handled (adds up with
-    /// other latency rules; combines with any other fault).
+    /// other latency rules; combines with any other fault). At most
+    /// 600 000 (10 minutes).
     #[serde(rename_all = "camelCase")]
     Latency {
         /// Delay in milliseconds.
@@ -109,7 +111,8 @@ impl FaultRule {
         })
     }
 
-    /// Delays the request by `delay` (millisecond precision).
+    /// Delays the request by `delay` (millisecond precision; at most 10
+    /// minutes, see [`validate`](Self::validate)).
     pub fn latency(delay: Duration) -> Self {
         FaultRule::new(FaultKind::Latency {
             ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -172,6 +175,13 @@ impl FaultRule {
         }
         if self.times == Some(0) {
             return Err(InvalidFault("times must be at least 1".into()));
+        }
+        if let FaultKind::Latency { ms } = self.kind
+            && ms > MAX_LATENCY_MS
+        {
+            return Err(InvalidFault(format!(
+                "kind.ms must be at most {MAX_LATENCY_MS} (10 minutes; got {ms})"
+            )));
         }
         Ok(())
     }
@@ -333,7 +343,7 @@ impl Faults {
             }
             match fault.rule.kind {
                 FaultKind::Latency { ms } => {
-                    decision.latency += Duration::from_millis(ms);
+                    decision.latency = decision.latency.saturating_add(Duration::from_millis(ms));
                 }
                 _ if decision.action.is_some() => continue,
                 FaultKind::Status {
@@ -437,6 +447,15 @@ mod tests {
         assert!(f.inject(FaultRule::status(503).rate(1.5)).is_err());
         assert!(f.inject(FaultRule::status(99)).is_err());
         assert!(f.inject(FaultRule::status(503).times(0)).is_err());
+        assert!(
+            f.inject(FaultRule::latency(Duration::from_millis(
+                MAX_LATENCY_MS + 1
+            )))
+            .unwrap_err()
+            .0
+            .contains("kind.ms")
+        );
+        assert!(f.list().is_empty());
         let rule: FaultRule = serde_json::from_str(
             r#"{"operation":"create_admin_session","kind":{"type":"status","status":429,"retryAfter":2},"rate":0.5,"times":3}"#,
         )

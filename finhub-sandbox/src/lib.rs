@@ -27,6 +27,45 @@
 //!
 //! Responses are built from `finhub_api::types`, so they match the spec;
 //! request bodies are read into the generated request types.
+//!
+//! # Who can reach it, and limits
+//!
+//! The sandbox listens on the developer's machine, so it defends itself
+//! against the other programs there and against web pages in their browser:
+//!
+//! * **Loopback `Host` only.** Every route answers only requests whose
+//!   `Host` is `127.0.0.1`, `[::1]` or `localhost` (any port); anything else,
+//!   or no `Host`, gets 421 in the envelope before anything is handled or
+//!   counted. A page that rebinds its own name to 127.0.0.1 (DNS rebinding)
+//!   still sends its own name.
+//! * **Control token.** The control endpoints `/__sandbox/…` (faults, clock,
+//!   stats; not the health check) require `Authorization: Bearer <token>`
+//!   with the sandbox's [`ControlToken`]: 256 random bits per start, read
+//!   from [`Sandbox::control_token`] (and printed by `finhub sandbox`), or a
+//!   fixed one from [`SandboxConfig::control_token`] for scripts and CI.
+//!   Without it, or with another: 401 and no effect. It is compared in
+//!   constant time and redacted in `Debug`. The in-process handle
+//!   ([`Sandbox::faults`], [`Sandbox::clock`], [`Sandbox::stats`]) needs none.
+//! * **Bodies** are read once, up to [`MAX_BODY_BYTES`] (a
+//!   [`MAX_DOCUMENT_BYTES`] document in base64 plus the JSON around it): a
+//!   larger `Content-Length` gets 413 before any of it is read, a body
+//!   without one gets 413 once it passes the limit.
+//! * **Slow clients**: a request's head must arrive within
+//!   [`SandboxConfig::header_read_timeout`] (default 30 s; idle keep-alive
+//!   connections close after it too), its body within
+//!   [`SandboxConfig::body_read_timeout`] (default 30 s, else 408), and at
+//!   most [`SandboxConfig::max_connections`] connections (default 1024) are
+//!   served at once — the next ones wait until one closes.
+//! * **Bounds instead of panics**: the clock stops at [`Clock::latest`]
+//!   (over HTTP, an advance past it is a 400 naming `seconds`), lifetimes
+//!   and lockouts are at most [`MAX_LIFETIME`], latency faults at most
+//!   [`MAX_LATENCY_MS`]; out-of-range values are a [`ConfigError`] or
+//!   [`InvalidFault`] naming the field and the bound.
+//! * **Always the envelope**: every error is `{code, message, data?}` JSON —
+//!   axum's own rejections (a path that is not UTF-8, an unknown route, a
+//!   wrong method) included — and a handler that panics answers a 500
+//!   envelope instead of dropping the connection. (A request hyper cannot
+//!   parse at all gets hyper's bare status line.)
 
 #![warn(missing_docs)]
 
@@ -37,25 +76,33 @@ mod catalog;
 mod client;
 mod clock;
 mod config;
+mod control_token;
 mod envelope;
 mod faults;
 mod headers;
 pub mod iban;
 mod ids;
+mod limits;
 mod operation;
 mod routes;
 mod server;
 mod state;
 mod stats;
 
-pub use clock::Clock;
+pub use clock::{Clock, ClockLimit};
 pub use config::{
     ConfigError, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER_ID, DEFAULT_ADMIN_USERNAME,
     DEFAULT_LOCKOUT_DURATION, DEFAULT_LOCKOUT_THRESHOLD, DEFAULT_ORGANIZATION_ID,
     DEFAULT_SESSION_LIFETIME, DEFAULT_TENANT_ID, DEFAULT_TENANT_KEY, DEFAULT_TENANT_NAME,
     DEFAULT_TENANT_SECRET, DEFAULT_TOKEN_LIFETIME, ENV_VARS, SandboxConfig, SandboxCredentials,
 };
+pub use control_token::ControlToken;
 pub use faults::{ActiveFault, FaultId, FaultKind, FaultRule, Faults, InvalidFault};
+pub use limits::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    MAX_BODY_BYTES, MAX_CONNECTIONS_BOUND, MAX_DOCUMENT_BYTES, MAX_LATENCY_MS, MAX_LIFETIME,
+    MAX_READ_TIMEOUT,
+};
 pub use operation::{Operation, UnknownOperation};
 pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
 pub use stats::{SideEffects, Stats};

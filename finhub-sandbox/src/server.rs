@@ -6,6 +6,13 @@
 //! that a fault can close a connection without any response: the route
 //! marks its response with [`DropConnection`] and the connection service
 //! turns that into an error, on which hyper drops the connection.
+//!
+//! Slow clients are bounded here too: at most
+//! [`max_connections`](SandboxConfig::max_connections) connections are
+//! served at once (the next ones wait in the listener's backlog until one
+//! closes), and a request's head must arrive within
+//! [`header_read_timeout`](SandboxConfig::header_read_timeout) (which also
+//! closes idle keep-alive connections).
 
 use std::future::Future;
 use std::io;
@@ -20,26 +27,24 @@ use axum::extract::Request;
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use hyper_util::rt::TokioTimer;
 use hyper_util::server::graceful::GracefulShutdown;
 use rand::RngExt;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, SandboxConfig, SandboxCredentials};
+use crate::control_token::ControlToken;
 use crate::faults::Faults;
-use crate::routes;
+use crate::routes::{self, DropConnection};
 use crate::state::AppState;
 use crate::stats::Stats;
 
 /// How long open connections get to finish when the sandbox shuts down.
 const GRACE: Duration = Duration::from_secs(5);
-
-/// Response marker: close the connection instead of answering.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DropConnection;
 
 /// Why a sandbox did not start.
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +130,8 @@ impl SandboxBuilder {
         let state = Arc::new(build_state(self.config, self.clock.unwrap_or_default()));
         let (shutdown, signal) = watch::channel(false);
         let router = routes::router(state.clone());
-        let task = tokio::spawn(run(listener, router, async move {
+        let limits = Limits::of(&state.config);
+        let task = tokio::spawn(run(listener, router, limits, async move {
             let mut signal = signal;
             // Resolves on `true` or when the handle is gone.
             let _ = signal.wait_for(|stop| *stop).await;
@@ -148,7 +154,11 @@ fn build_state(config: SandboxConfig, clock: Clock) -> AppState {
             (0..32).map(|_| rng.random::<u8>()).collect()
         }
     };
-    AppState::new(config, clock, &secret)
+    let control_token = match &config.control_token {
+        Some(token) => ControlToken::fixed(token.expose()),
+        None => ControlToken::random(),
+    };
+    AppState::new(config, clock, &secret, control_token)
 }
 
 impl Sandbox {
@@ -184,6 +194,15 @@ impl Sandbox {
             base_url: Some(self.base_url.clone()),
             ..self.state.config.credentials()
         }
+    }
+
+    /// The token the control endpoints (`/__sandbox/…` faults, clock,
+    /// stats) require as `Authorization: Bearer <token>`: random per start
+    /// unless [`SandboxConfig::control_token`] fixes it. The in-process
+    /// handle ([`faults`](Self::faults), [`clock`](Self::clock),
+    /// [`stats`](Self::stats)) needs none.
+    pub fn control_token(&self) -> &ControlToken {
+        &self.state.control_token
     }
 
     /// The sandbox's clock: advance it to expire tokens or lift lockouts.
@@ -231,6 +250,11 @@ pub async fn serve(config: SandboxConfig, listener: TcpListener) -> Result<(), S
 
 /// Serves the sandbox on `listener` until `shutdown` resolves, then stops
 /// gracefully. For a standalone server, e.g. with `tokio::signal::ctrl_c()`.
+///
+/// The control endpoints need the control token: set
+/// [`SandboxConfig::control_token`] to use them, or start with
+/// [`Sandbox::builder`] and [`listener`](SandboxBuilder::listener) to read
+/// the random one from [`Sandbox::control_token`].
 pub async fn serve_with_shutdown(
     config: SandboxConfig,
     listener: TcpListener,
@@ -238,9 +262,26 @@ pub async fn serve_with_shutdown(
 ) -> Result<(), SandboxError> {
     config.validate()?;
     let state = Arc::new(build_state(config, Clock::system()));
+    let limits = Limits::of(&state.config);
     let router = routes::router(state);
-    run(listener, router, shutdown).await;
+    run(listener, router, limits, shutdown).await;
     Ok(())
+}
+
+/// The connection-level limits of [`SandboxConfig`].
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max_connections: usize,
+    header_read_timeout: Duration,
+}
+
+impl Limits {
+    fn of(config: &SandboxConfig) -> Self {
+        Limits {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+        }
+    }
 }
 
 /// The error that makes hyper drop a connection without a response.
@@ -281,15 +322,30 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
     }
 }
 
-/// The accept loop: serves until `shutdown`, then drains.
-async fn run(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+/// The accept loop: serves until `shutdown`, then drains. A connection is
+/// accepted only with a free slot (of `max_connections`), so the next ones
+/// wait in the listener's backlog until one closes.
+async fn run(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
-    // No timer: hyper then arms no header-read timeout per request, which
-    // a local test server does not need and which costs on every request.
-    let builder = hyper::server::conn::http1::Builder::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            () = &mut shutdown => break,
+        };
+        // The semaphore is never closed.
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
@@ -312,6 +368,7 @@ async fn run(listener: TcpListener, router: Router, shutdown: impl Future<Output
         let connection = graceful.watch(connection);
         connections.spawn(async move {
             let _ = connection.await;
+            drop(slot);
         });
     }
     drop(listener);

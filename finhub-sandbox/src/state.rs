@@ -20,6 +20,7 @@ use crate::auth::{LoginGuard, SecretDigest, Tokens};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::SandboxConfig;
+use crate::control_token::ControlToken;
 use crate::faults::Faults;
 use crate::stats::Counters;
 
@@ -34,11 +35,18 @@ pub(crate) struct AppState {
     pub faults: Faults,
     pub counters: Arc<Counters>,
     pub catalog: Catalog,
+    /// What the control endpoints require.
+    pub control_token: ControlToken,
     next_account: AtomicU64,
 }
 
 impl AppState {
-    pub fn new(config: SandboxConfig, clock: Clock, jwt_secret: &[u8]) -> Self {
+    pub fn new(
+        config: SandboxConfig,
+        clock: Clock,
+        jwt_secret: &[u8],
+        control_token: ControlToken,
+    ) -> Self {
         let counters = Arc::new(Counters::default());
         AppState {
             tokens: Tokens::new(jwt_secret, config.token_lifetime),
@@ -48,6 +56,7 @@ impl AppState {
             faults: Faults::new(config.fault_seed, counters.clone()),
             counters,
             catalog: Catalog::new(&config.tenant_id, &config.tenant_name),
+            control_token,
             next_account: AtomicU64::new(12_345_600_000),
             clock,
             config,

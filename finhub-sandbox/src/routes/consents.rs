@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::LenientTimestamp;
 use finhub_api::types::{AcceptConsentRequest, BaseResponseConsent, Consent};
 
@@ -82,7 +82,10 @@ pub(crate) async fn accept_consent(
             is_granted: Some(true),
             granted_at: Some(accepted_at.clone()),
             accepted_at: Some(accepted_at),
-            expires_at: Some(LenientTimestamp::from(now + TimeDelta::days(365))),
+            expires_at: Some(LenientTimestamp::from(
+                now.checked_add_signed(TimeDelta::days(365))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            )),
         }),
     }))
 }

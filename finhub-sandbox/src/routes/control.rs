@@ -1,11 +1,18 @@
 //! Control endpoints under the reserved prefix `/__sandbox`, so a standalone
 //! sandbox can be driven like the in-process handle: fault rules, counters,
 //! the clock, a health check. They are not FinHub operations: not counted,
-//! never faulted, no headers or token required.
+//! never faulted, none of FinHub's headers.
+//!
+//! All but the health check require the sandbox's control token
+//! ([`ControlToken`](crate::ControlToken)) as `Authorization: Bearer
+//! <token>`; without it, or with another, they answer 401 and do nothing.
+//! The token is what keeps another program on the machine, or a web page
+//! in the developer's browser (a cross-site form post), from moving the
+//! clock or injecting faults.
 //!
 //! | method and path | what |
 //! |---|---|
-//! | `GET /__sandbox/health` | `{"status":"ok"}` |
+//! | `GET /__sandbox/health` | `{"status":"ok"}` (no token needed) |
 //! | `GET /__sandbox/stats` | [`Stats`](crate::Stats) |
 //! | `DELETE /__sandbox/stats` | resets the counters |
 //! | `GET /__sandbox/faults` | the rules in force |
@@ -13,13 +20,14 @@
 //! | `DELETE /__sandbox/faults` | removes every rule |
 //! | `DELETE /__sandbox/faults/{id}` | removes one rule |
 //! | `GET /__sandbox/clock` | `{"now": …}` |
-//! | `POST /__sandbox/clock/advance` | `{"seconds": n}` moves the clock forward |
+//! | `POST /__sandbox/clock/advance` | `{"seconds": n}` moves the clock forward (400 past 9999-12-31T23:59:59Z) |
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use finhub_api::LenientTimestamp;
@@ -27,13 +35,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::body::JsonRequest;
-use crate::envelope::{ApiError, ApiResult, ok};
+use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::faults::{FaultId, FaultRule};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<Arc<AppState>> {
+pub(crate) fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
-        .route("/__sandbox/health", get(health))
         .route("/__sandbox/stats", get(stats).delete(reset_stats))
         .route(
             "/__sandbox/faults",
@@ -42,6 +49,43 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
         .route("/__sandbox/faults/{id}", delete(remove_fault))
         .route("/__sandbox/clock", get(clock))
         .route("/__sandbox/clock/advance", post(advance_clock))
+        .route_layer(middleware::from_fn_with_state(state, require_token))
+        .route("/__sandbox/health", get(health))
+}
+
+/// Lets the request through only with `Authorization: Bearer <token>`
+/// carrying the control token (compared in constant time).
+async fn require_token(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| value.as_bytes());
+    let token = presented.and_then(|value| {
+        let (scheme, token) = value.split_at(value.iter().position(|b| *b == b' ')?);
+        scheme
+            .eq_ignore_ascii_case(b"Bearer")
+            .then(|| token.trim_ascii())
+    });
+    let problem = match token {
+        Some(token) if state.control_token.matches(token) => return next.run(request).await,
+        Some(_) => "Invalid control token",
+        None if presented.is_some() => {
+            "Invalid control token: send `Authorization: Bearer <token>`"
+        }
+        None => {
+            "Missing control token: send `Authorization: Bearer <token>` (printed by `finhub sandbox`, or `Sandbox::control_token()`)"
+        }
+    };
+    let mut response = ApiError::unauthorized(problem).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"finhub-sandbox control\""),
+    );
+    response
 }
 
 async fn health() -> Response {
@@ -105,10 +149,11 @@ struct Advance {
 
 async fn advance_clock(State(state): State<Arc<AppState>>, body: JsonRequest) -> ApiResult {
     let advance: Advance = body.decode()?;
-    state
+    let now = state
         .clock
-        .advance(std::time::Duration::from_secs(advance.seconds));
-    Ok(ok(
-        json!({ "now": LenientTimestamp::from(state.clock.now()) }),
-    ))
+        .try_advance(std::time::Duration::from_secs(advance.seconds))
+        .map_err(|limit| {
+            ApiError::validation(vec![FieldError::new("seconds", limit.to_string())])
+        })?;
+    Ok(ok(json!({ "now": LenientTimestamp::from(now) })))
 }

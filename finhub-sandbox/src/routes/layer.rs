@@ -26,8 +26,17 @@ use crate::envelope::ApiError;
 use crate::faults::Action;
 use crate::headers;
 use crate::operation::Operation;
-use crate::server::DropConnection;
 use crate::state::AppState;
+
+/// Response marker: close the connection instead of answering (the
+/// connection service turns it into a connection error).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+/// Response marker: an injected fault shaped this response; it is sent as
+/// the fault made it (e.g. an error labelled `text/html`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InjectedFault;
 
 /// Wraps the route of one operation.
 #[derive(Clone)]
@@ -129,7 +138,7 @@ where
         return serve(state, request, inner).await;
     };
     tracing::Span::current().record("fault", tracing::field::debug(action));
-    match action {
+    let mut response = match action {
         Action::Status {
             status,
             retry_after,
@@ -169,7 +178,9 @@ where
             );
             response
         }
-    }
+    };
+    response.extensions_mut().insert(InjectedFault);
+    response
 }
 
 async fn serve<S>(state: &AppState, request: Request, inner: S) -> Response

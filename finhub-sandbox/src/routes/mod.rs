@@ -1,11 +1,15 @@
 //! The HTTP surface: one route per operation of `openapi.yaml`, the control
-//! endpoints under `/__sandbox`, and the per-request layer that counts,
-//! traces, injects faults and checks the standard headers.
+//! endpoints under `/__sandbox`, the per-request layer that counts, traces,
+//! injects faults and checks the standard headers, and around all of them
+//! the front door ([`guard`]) and the last-resort envelopes
+//! ([`last_resort`]).
 
 mod activation;
 mod consents;
 mod control;
 mod customers;
+mod guard;
+mod last_resort;
 mod layer;
 mod sessions;
 mod verifications;
@@ -16,12 +20,15 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
+use axum::middleware;
 use axum::routing::{delete, get, post, put};
+use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::body::BODY_LIMIT;
 use crate::envelope::ApiError;
+use crate::limits::MAX_BODY_BYTES;
 use crate::operation::Operation;
 use crate::state::AppState;
+pub(crate) use layer::DropConnection;
 use layer::OperationLayer;
 
 /// The sandbox's router.
@@ -95,10 +102,21 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             Op::ListCustomerWallets.path(),
             get(wallets::list_customer_wallets).route_layer(op(Op::ListCustomerWallets)),
         );
-    api.merge(control::router())
+    let routes = api.merge(control::router(state.clone()));
+    around(routes, state)
+}
+
+/// What surrounds every route, innermost first: the 404 and 405 fallbacks,
+/// the body limit, the front door, the envelope for any non-JSON error, and
+/// the 500 envelope for a panic.
+fn around(routes: Router<Arc<AppState>>, state: Arc<AppState>) -> Router {
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(guard::admit))
+        .layer(middleware::map_response(last_resort::envelope_errors))
+        .layer(CatchPanicLayer::custom(last_resort::panic_response))
         .with_state(state)
 }
 
@@ -111,4 +129,101 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("Method {method} is not allowed on {}", uri.path()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::http::header;
+    use tower::ServiceExt;
+
+    use crate::clock::Clock;
+    use crate::config::SandboxConfig;
+    use crate::control_token::ControlToken;
+
+    fn state() -> Arc<AppState> {
+        Arc::new(AppState::new(
+            SandboxConfig::default(),
+            Clock::system(),
+            &[7; 32],
+            ControlToken::random(),
+        ))
+    }
+
+    async fn call(router: Router, path: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+        let request = Request::get(path)
+            .header(header::HOST, "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            serde_json::from_slice(&bytes).unwrap_or_default(),
+        )
+    }
+
+    async fn boom() -> StatusCode {
+        panic!("a handler bug")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_a_500_envelope() {
+        let state = state();
+        let routes = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }));
+        let router = around(routes, state);
+        let (status, content_type, body) = call(router.clone(), "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(content_type.as_deref(), Some("application/json"));
+        assert_eq!(body["code"], 500);
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Internal sandbox error")
+        );
+        assert!(!body.to_string().contains("a handler bug"), "{body}");
+        // The router keeps serving.
+        let (status, _, _) = call(router, "/fine").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn non_json_errors_are_enveloped_with_their_status_and_text() {
+        let routes = Router::new()
+            .route(
+                "/plain",
+                get(|| async { (StatusCode::IM_A_TEAPOT, "short and stout") }),
+            )
+            .route("/bare", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+            .route(
+                "/html-ok",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<p>ok</p>") }),
+            );
+        let router = around(routes, state());
+        let (status, content_type, body) = call(router.clone(), "/plain").await;
+        assert_eq!(status, StatusCode::IM_A_TEAPOT);
+        assert_eq!(content_type.as_deref(), Some("application/json"));
+        assert_eq!(body["code"], 418);
+        assert_eq!(body["message"], "short and stout");
+        let (status, _, body) = call(router.clone(), "/bare").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["message"], "Service Unavailable");
+        // Successes are left alone.
+        let (status, content_type, _) = call(router, "/html-ok").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(content_type.as_deref(), Some("text/html"));
+    }
 }

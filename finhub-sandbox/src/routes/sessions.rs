@@ -137,8 +137,13 @@ fn informational_time(at: DateTime<Utc>) -> String {
     out
 }
 
-fn session_lifetime(state: &AppState) -> TimeDelta {
-    TimeDelta::from_std(state.config.session_lifetime).unwrap_or(TimeDelta::MAX)
+/// When a session opened at `now` ends (the configuration bounds the
+/// lifetime and the clock bounds `now`, so this never saturates in practice).
+fn session_end(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    TimeDelta::from_std(state.config.session_lifetime)
+        .ok()
+        .and_then(|lifetime| now.checked_add_signed(lifetime))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn open(
@@ -163,7 +168,7 @@ fn open(
         session_id: ids::uuid(),
         token: issued.token,
         refresh_token: refresh_token(state, user_id),
-        expires_at: now + session_lifetime(state),
+        expires_at: session_end(state, now),
     };
     if owner == Owner::Admin {
         return Ok(opened);
@@ -175,7 +180,7 @@ fn open(
             user_id: user_id.to_string(),
             refresh_token: opened.refresh_token.clone(),
             jtis: vec![issued.jti],
-            token_expiry: vec![now.timestamp() + state.tokens.lifetime_secs()],
+            token_expiry: vec![now.timestamp().saturating_add(state.tokens.lifetime_secs())],
             expires_at: opened.expires_at,
             terminated_at: None,
         },
@@ -398,13 +403,13 @@ pub(crate) async fn refresh_customer_session(
             session_id: session_id.clone(),
             token: issued.token,
             refresh_token: refresh_token(&state, &user_id),
-            expires_at: now + session_lifetime(&state),
+            expires_at: session_end(&state, now),
         };
         session.refresh_token = opened.refresh_token.clone();
         session.jtis.push(issued.jti);
         session
             .token_expiry
-            .push(now.timestamp() + state.tokens.lifetime_secs());
+            .push(now.timestamp().saturating_add(state.tokens.lifetime_secs()));
         session.expires_at = opened.expires_at;
         opened
     };

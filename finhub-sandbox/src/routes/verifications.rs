@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use finhub_api::LenientTimestamp;
 use finhub_api::types::{
     ApproveVerificationRequest, BaseResponseVerification, BaseResponseVerificationApproval,
@@ -25,11 +27,9 @@ use crate::auth::Caller;
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
+use crate::limits::MAX_DOCUMENT_BYTES;
 use crate::state::{AppState, Document, TENANT_VERIFIED, Verification, VerificationStatus};
 use crate::stats::SideEffect;
-
-/// Largest accepted document, decoded.
-pub(crate) const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
 /// Accepted MIME types.
 const MIME_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
@@ -205,18 +205,47 @@ pub(crate) async fn get_verification(
     }))
 }
 
-/// Decodes standard base64 (padding optional, line breaks and a `data:`
-/// URI prefix tolerated).
-fn decode_content(content: &str) -> Option<Vec<u8>> {
+/// Standard base64 without padding, for the chunks before the last.
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// Standard base64 with or without padding, for the last chunk.
+const PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Checks standard base64 (padding optional, whitespace and a `data:` URI
+/// prefix tolerated) and returns the decoded length; `None` if it is not
+/// base64. The content is decoded a few kilobytes at a time into a small
+/// buffer and dropped (the sandbox records only metadata), so an upload of
+/// the largest document is never copied again nor held decoded.
+fn decoded_len(content: &str) -> Option<usize> {
+    /// Characters per chunk: a multiple of 4, so every chunk but the last
+    /// decodes on its own.
+    const CHUNK: usize = 4096;
     let content = match content.split_once(";base64,") {
         Some((prefix, rest)) if prefix.starts_with("data:") => rest,
         _ => content,
     };
-    let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD
-        .decode(&compact)
-        .or_else(|_| STANDARD_NO_PAD.decode(&compact))
-        .ok()
+    let mut chunk = [0u8; CHUNK];
+    let mut decoded = [0u8; CHUNK / 4 * 3];
+    let mut filled = 0;
+    let mut total = 0usize;
+    for c in content.chars().filter(|c| !c.is_whitespace()) {
+        if filled == CHUNK {
+            total += UNPADDED.decode_slice(chunk, &mut decoded).ok()?;
+            filled = 0;
+        }
+        chunk[filled] = u8::try_from(c).ok().filter(u8::is_ascii)?;
+        filled += 1;
+    }
+    total += PADDING_OPTIONAL
+        .decode_slice(&chunk[..filled], &mut decoded)
+        .ok()?;
+    Some(total)
 }
 
 /// Checks a document upload; the decoded size on success.
@@ -253,7 +282,7 @@ fn check_document(
     if request.file_name.trim().is_empty() {
         errors.push(FieldError::new("fileName", "fileName must not be blank"));
     }
-    let size = match decode_content(&request.file_content) {
+    let size = match decoded_len(&request.file_content) {
         None => {
             errors.push(FieldError::new(
                 "fileContent",
@@ -261,21 +290,18 @@ fn check_document(
             ));
             None
         }
-        Some(bytes) if bytes.is_empty() => {
+        Some(0) => {
             errors.push(FieldError::new("fileContent", "fileContent is empty"));
             None
         }
-        Some(bytes) if bytes.len() > MAX_DOCUMENT_BYTES => {
+        Some(len) if len > MAX_DOCUMENT_BYTES => {
             errors.push(FieldError::new(
                 "fileContent",
-                format!(
-                    "File too large: {} bytes (maximum {MAX_DOCUMENT_BYTES} bytes, 10 MB)",
-                    bytes.len()
-                ),
+                format!("File too large: {len} bytes (maximum {MAX_DOCUMENT_BYTES} bytes, 10 MB)"),
             ));
             None
         }
-        Some(bytes) => Some(bytes.len()),
+        Some(len) => Some(len),
     };
     if let (Some(size), Some(declared)) = (size, request.file_size)
         && u64::try_from(size).ok() != u64::try_from(declared).ok()
@@ -422,6 +448,7 @@ pub(crate) async fn approve_verification(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
     fn upload(content: &str, mime: &str, kind: &str) -> UploadVerificationDocumentRequest {
         UploadVerificationDocumentRequest {
@@ -470,6 +497,54 @@ mod tests {
         let mut declared = upload(pdf, "application/pdf", "PASSPORT");
         declared.file_size = Some(99);
         assert!(check_document(&declared).is_err());
+    }
+
+    #[test]
+    fn decoded_lengths_match_a_whole_decode() {
+        let whole = |text: &str| {
+            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            STANDARD
+                .decode(&compact)
+                .or_else(|_| STANDARD_NO_PAD.decode(&compact))
+                .ok()
+                .map(|bytes| bytes.len())
+        };
+        // Around the chunk size (4096 characters = 3072 bytes), padded and
+        // not, with line breaks.
+        for len in [
+            0, 1, 2, 3, 4, 5, 3070, 3071, 3072, 3073, 3074, 6144, 6145, 100_000,
+        ] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i: usize| u8::try_from(i * 31 % 251).unwrap())
+                .collect();
+            let padded = STANDARD.encode(&bytes);
+            let unpadded = STANDARD_NO_PAD.encode(&bytes);
+            let wrapped = padded
+                .as_bytes()
+                .chunks(76)
+                .map(|line| std::str::from_utf8(line).unwrap())
+                .collect::<Vec<_>>()
+                .join("\r\n");
+            for text in [&padded, &unpadded, &wrapped] {
+                assert_eq!(decoded_len(text), Some(len), "{len}");
+                assert_eq!(decoded_len(text), whole(text), "{len}");
+            }
+        }
+        // Not base64: bad characters anywhere, padding before the end,
+        // impossible lengths, non-ASCII.
+        let long = STANDARD.encode(vec![1u8; 5000]);
+        for text in [
+            "%%%%".to_string(),
+            "QQ==QQ==".to_string(),
+            "Q".to_string(),
+            "QUJD\u{e9}".to_string(),
+            format!("{}=={}", &long[..4096], &long[4096..]),
+            format!("{}*", long),
+            format!("*{}", long),
+        ] {
+            assert_eq!(decoded_len(&text), None, "{text:.40}");
+            assert_eq!(whole(&text), None, "{text:.40}");
+        }
     }
 
     #[test]

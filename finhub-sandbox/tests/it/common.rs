@@ -473,3 +473,98 @@ pub fn claims(token: &str) -> Value {
         .expect("base64url payload");
     serde_json::from_slice(&bytes).expect("JSON claims")
 }
+
+/// A response read off a raw connection.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub status: u16,
+    /// The status line and headers, as sent.
+    pub head: String,
+    pub body: Value,
+}
+
+impl RawReply {
+    /// A header's value (names compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
+    /// Asserts the status and the `{code, message}` envelope in JSON.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.body["code"], status, "{self:?}");
+        assert!(self.body["message"].is_string(), "{self:?}");
+        assert!(
+            self.header("content-type")
+                .is_some_and(|v| v.starts_with("application/json")),
+            "{self:?}"
+        );
+        self
+    }
+}
+
+/// Generous bound for anything the server should do promptly; it only
+/// fails a test that would otherwise hang.
+pub const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Writes `request` (a whole HTTP/1.1 message, which should say
+/// `Connection: close`) on a fresh connection and reads the answer up to
+/// the end of the connection. For what reqwest does not send: any `Host`,
+/// a head without its body.
+pub async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> RawReply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut bytes = Vec::new();
+    tokio::time::timeout(PROMPTLY, stream.read_to_end(&mut bytes))
+        .await
+        .expect("the sandbox answers and closes the connection")
+        .unwrap();
+    parse_raw(&bytes)
+}
+
+/// Splits a raw response into status, head and JSON body.
+pub fn parse_raw(bytes: &[u8]) -> RawReply {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("not an HTTP response: {text:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    RawReply {
+        status,
+        head: head.to_string(),
+        body: serde_json::from_str(body).unwrap_or(Value::Null),
+    }
+}
+
+/// The standard headers as raw header lines.
+pub fn raw_headers(tenant: &str) -> String {
+    standard_headers(tenant)
+        .into_iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect()
+}
+
+/// A client that sends the sandbox's control token on every request.
+pub fn control_client(sandbox: &Sandbox) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {}", sandbox.control_token().expose());
+    headers.insert(reqwest::header::AUTHORIZATION, value.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A control request (`/__sandbox…`) with the sandbox's control token.
+pub fn control(sandbox: &Sandbox, method: Method, path: &str) -> reqwest::RequestBuilder {
+    control_client(sandbox).request(method, format!("{}/__sandbox{path}", sandbox.base_url()))
+}

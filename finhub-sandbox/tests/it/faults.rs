@@ -174,7 +174,7 @@ async fn dropped_connections_get_no_response() {
         .await
         .unwrap();
     let request = format!(
-        "GET {} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         categorization(&sandbox)
     );
     stream.write_all(request.as_bytes()).await.unwrap();
@@ -335,7 +335,7 @@ async fn faults_and_stats_over_http() {
     let sandbox = Sandbox::start().await.unwrap();
     let api = Api::new(&sandbox);
     let control = |path: &str| format!("{}/__sandbox{path}", api.base);
-    let client = &api.client;
+    let client = &common::control_client(&sandbox);
 
     let health: Value = client
         .get(control("/health"))

@@ -2,8 +2,12 @@
 
 mod auth;
 mod common;
+mod control;
+mod envelope;
 mod faults;
 mod journey;
+mod limits;
+mod robustness;
 mod rules;
 mod schema;
 mod server;
