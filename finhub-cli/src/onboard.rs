@@ -19,7 +19,7 @@ use finhub_ext::{
 };
 use finhub_sandbox::Sandbox;
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::Rng;
+use rand::RngExt;
 use secrecy::SecretString;
 use serde_json::json;
 

@@ -42,7 +42,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::hooks::BoxFuture;
 use finhub_api::{Sensitive, types};
-use rand::Rng;
+use rand::RngExt;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::builders::{AdminSessionBuilder, CustomerSessionBuilder};
