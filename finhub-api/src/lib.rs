@@ -6,6 +6,7 @@
 //! only what generation needs:
 //!
 //! * the generated [`Client`] and [`types`] (`generated.rs`, do not edit);
+//! * [`Operation`]: the catalogue of operations (`operation.rs`, generated, do not edit);
 //! * [`hooks`]: the seam through which finhub-ext decorates every request;
 //! * [`LenientTimestamp`], the type of every `date-time` field;
 //! * [`LenientInteger`], the type of integer fields FinHub sends in several
@@ -13,11 +14,14 @@
 //! * [`Sensitive`], the type of every secret field, whose `Debug` is redacted.
 
 pub mod hooks;
+#[rustfmt::skip]
+mod operation;
 mod integer;
 mod sensitive;
 mod timestamp;
 
 pub use integer::LenientInteger;
+pub use operation::{Operation, UnknownOperation};
 pub use sensitive::Sensitive;
 pub use timestamp::{LenientTimestamp, TimestampError};
 

@@ -1,7 +1,9 @@
 //! Workspace automation. `cargo xtask regen [--check]` regenerates the
 //! FinHub client from `openapi.yaml`; see the README.
 
+mod api_diff;
 mod bench;
+mod catalogue;
 mod contract;
 mod generate;
 mod normalize;
@@ -17,6 +19,8 @@ commands:
   regen            normalize openapi.yaml and regenerate finhub-api/src/generated.rs
   regen --check    regenerate in memory; fail with a diff if the committed files differ
   rules            list the normalization rules, in the order they run
+  api-diff OLD NEW the API changes between two normalized documents
+                   (e.g. finhub-api/src/generated.openapi.yaml of two releases)
   contract         lint openapi.yaml (Spectral) and run the journey against Prism serving it
   bench [--json] [--quick]
                    measure SDK overhead, refresh contention, journey time, sandbox throughput, regen
@@ -31,6 +35,22 @@ fn workspace_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// `cargo xtask api-diff OLD NEW`: prints the report; fails when a change
+/// breaks callers.
+fn api_diff_files(old: &Path, new: &Path) -> anyhow::Result<()> {
+    let read = |path: &Path| -> anyhow::Result<serde_json::Value> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        regen::parse_yaml(&path.display().to_string(), &text)
+    };
+    let report = api_diff::diff(&read(old)?, &read(new)?);
+    println!("{report}");
+    if report.count(api_diff::Severity::Breaking) > 0 {
+        anyhow::bail!("the new document breaks callers of the generated client");
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -54,6 +74,7 @@ fn main() -> ExitCode {
         ["bench", flags @ ..] if flags.iter().all(|f| matches!(*f, "--json" | "--quick")) => {
             bench::run(&root, flags.contains(&"--json"), flags.contains(&"--quick"))
         }
+        ["api-diff", old, new] => api_diff_files(Path::new(old), Path::new(new)),
         ["rules"] => {
             for rule in normalize::RULES {
                 println!("{:<20} {}", rule.name, rule.summary);

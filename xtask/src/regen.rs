@@ -10,8 +10,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use similar::TextDiff;
 
-use crate::generate;
+use crate::api_diff::{self, Report};
 use crate::normalize::{self, Overrides};
+use crate::{catalogue, generate};
 
 /// The vendored spec, in FinHub's published form.
 pub const SPEC: &str = "openapi.yaml";
@@ -23,8 +24,10 @@ pub const NORMALIZED: &str = "finhub-api/src/generated.openapi.yaml";
 pub const GENERATED: &str = "finhub-api/src/generated.rs";
 /// The generated typed httpmock helpers.
 pub const HTTPMOCK: &str = "finhub-httpmock/src/generated.rs";
+/// The generated operation catalogue.
+pub const CATALOGUE: &str = "finhub-api/src/operation.rs";
 
-/// The two outputs of a regeneration, in memory.
+/// The outputs of a regeneration, in memory.
 pub struct Outputs {
     /// Content of [`NORMALIZED`].
     pub normalized: String,
@@ -32,6 +35,10 @@ pub struct Outputs {
     pub generated: String,
     /// Content of [`HTTPMOCK`].
     pub httpmock: String,
+    /// Content of [`CATALOGUE`].
+    pub catalogue: String,
+    /// The normalized document itself.
+    pub document: Value,
     /// Number of operations.
     pub operations: usize,
     /// Number of generated types.
@@ -80,7 +87,7 @@ fn header(comment: &str, spec_hash: &str, overrides_hash: &str) -> String {
     .collect()
 }
 
-/// Builds both outputs from the files under `root`, writing nothing.
+/// Builds every output from the files under `root`, writing nothing.
 pub fn build(root: &Path) -> Result<Outputs> {
     let spec_text = read_text(&root.join(SPEC))?;
     let overrides_text = read_text(&root.join(OVERRIDES))?;
@@ -88,10 +95,12 @@ pub fn build(root: &Path) -> Result<Outputs> {
     let overrides: Overrides = parse_yaml(OVERRIDES, &overrides_text)?;
     let normalized = normalize::normalize(spec, &overrides).map_err(|e| anyhow!("{SPEC}: {e}"))?;
     let generated = generate::generate(&normalized).map_err(|e| anyhow!("{SPEC}: {e}"))?;
+    let catalogue = catalogue::render(&catalogue::entries(&normalized)?)?;
 
     let (spec_hash, overrides_hash) = (sha256(&spec_text), sha256(&overrides_text));
     let yaml =
         serde_yaml::to_string(&normalized).context("cannot write the normalized document")?;
+    let document = normalized;
     Ok(Outputs {
         normalized: format!("{}{yaml}", header("#", &spec_hash, &overrides_hash)),
         generated: format!(
@@ -104,20 +113,23 @@ pub fn build(root: &Path) -> Result<Outputs> {
             header("//", &spec_hash, &overrides_hash),
             generated.httpmock
         ),
+        catalogue: format!("{}\n{catalogue}", header("//", &spec_hash, &overrides_hash)),
+        document,
         operations: generated.operations,
         types: generated.types,
     })
 }
 
-fn targets(root: &Path, outputs: &Outputs) -> [(PathBuf, String); 3] {
+fn targets(root: &Path, outputs: &Outputs) -> [(PathBuf, String); 4] {
     [
         (root.join(NORMALIZED), outputs.normalized.clone()),
         (root.join(GENERATED), outputs.generated.clone()),
         (root.join(HTTPMOCK), outputs.httpmock.clone()),
+        (root.join(CATALOGUE), outputs.catalogue.clone()),
     ]
 }
 
-/// Writes both outputs; each goes to a temporary file first, so a failure
+/// Writes every output; each goes to a temporary file first, so a failure
 /// leaves the committed files as they were.
 pub fn write(root: &Path, outputs: &Outputs) -> Result<()> {
     let targets = targets(root, outputs);
@@ -138,7 +150,7 @@ pub fn write(root: &Path, outputs: &Outputs) -> Result<()> {
     Ok(())
 }
 
-/// Compares both outputs with the committed files; returns a unified diff
+/// Compares every output with the committed files; returns a unified diff
 /// per file that differs.
 pub fn drift(root: &Path, outputs: &Outputs) -> Vec<String> {
     targets(root, outputs)
@@ -164,11 +176,66 @@ pub fn drift(root: &Path, outputs: &Outputs) -> Vec<String> {
         .collect()
 }
 
+/// The API changes from the committed client to `outputs` (empty when no
+/// client is committed yet).
+pub fn api_changes(root: &Path, outputs: &Outputs) -> Result<Report> {
+    let path = root.join(NORMALIZED);
+    if !path.exists() {
+        return Ok(Report::default());
+    }
+    let committed: Value = parse_yaml(NORMALIZED, &read_text(&path)?)?;
+    Ok(api_diff::diff(&committed, &outputs.document))
+}
+
+/// The changelog, whose `## Unreleased` section collects the API changes of
+/// every regeneration.
+pub const CHANGELOG: &str = "CHANGELOG.md";
+
+/// Adds `report` to the `## Unreleased` section of the changelog (created
+/// if missing). A checkout without a changelog is left without one.
+pub fn record_in_changelog(root: &Path, report: &Report) -> Result<()> {
+    let path = root.join(CHANGELOG);
+    if report.is_empty() || !path.exists() {
+        return Ok(());
+    }
+    let text = read_text(&path)?;
+    let entry = format!(
+        "### API changes from `openapi.yaml` ({})\n\n{}\n",
+        report.summary(),
+        report.markdown()
+    );
+    let updated = match text.find("## Unreleased\n") {
+        Some(at) => {
+            let body = at + "## Unreleased\n".len();
+            format!(
+                "{}\n{entry}{}",
+                &text[..body],
+                &text[body..].trim_start_matches('\n')
+            )
+        }
+        None => match text.find("\n## ") {
+            Some(at) => format!(
+                "{}\n## Unreleased\n\n{entry}\n{}",
+                &text[..at],
+                &text[at + 1..]
+            ),
+            None => format!("{}\n\n## Unreleased\n\n{entry}", text.trim_end()),
+        },
+    };
+    let tmp = path.with_extension("regen-tmp");
+    fs::write(&tmp, updated).with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))
+}
+
 /// Entry point of `cargo xtask regen`.
 pub fn run(root: &Path, check: bool) -> Result<()> {
     let started = Instant::now();
     let outputs = build(root)?;
     let lines = outputs.generated.lines().count();
+    let changes = api_changes(root, &outputs)?;
+    if !changes.is_empty() {
+        println!("API changes since the committed client:\n{changes}");
+    }
     if check {
         let diffs = drift(root, &outputs);
         if !diffs.is_empty() {
@@ -182,6 +249,7 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
         }
     } else {
         write(root, &outputs)?;
+        record_in_changelog(root, &changes)?;
     }
     println!(
         "regen{}: {} operations, {} types, {} lines in {GENERATED}, {:.2} s",

@@ -36,11 +36,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-fn outputs(root: &Path) -> (String, String, String) {
+fn outputs(root: &Path) -> (String, String, String, String) {
     (
         fs::read_to_string(root.join("finhub-api/src/generated.rs")).unwrap(),
         fs::read_to_string(root.join("finhub-api/src/generated.openapi.yaml")).unwrap(),
         fs::read_to_string(root.join("finhub-httpmock/src/generated.rs")).unwrap(),
+        fs::read_to_string(root.join("finhub-api/src/operation.rs")).unwrap(),
     )
 }
 
@@ -87,7 +88,72 @@ fn check_reports_an_edited_example_as_a_diff_in_both_files() {
         err.contains("--- finhub-httpmock/src/generated.rs (committed)"),
         "{err}"
     );
-    assert!(err.contains("3 generated file(s) differ"), "{err}");
+    assert!(
+        err.contains("--- finhub-api/src/operation.rs (committed)"),
+        "{err}"
+    );
+    assert!(err.contains("4 generated file(s) differ"), "{err}");
+}
+
+#[test]
+fn regen_reports_api_changes_and_records_them_in_the_changelog() {
+    let dir = checkout();
+    assert!(xtask(dir.path(), &["regen"]).status.success());
+    fs::write(
+        dir.path().join("CHANGELOG.md"),
+        "# Changelog\n\n## 0.1.0\n\n- First release.\n",
+    )
+    .unwrap();
+    // A response field goes, an operation is renamed.
+    let spec = dir.path().join("openapi.yaml");
+    let text = fs::read_to_string(&spec).unwrap();
+    let wallet = text.find("    Wallet:\n").unwrap();
+    let walletid = wallet + text[wallet..].find("        walletId:\n").unwrap();
+    let next = walletid + text[walletid..].find("        customerId:\n").unwrap();
+    let edited = format!("{}{}", &text[..walletid], &text[next..]);
+    fs::write(&spec, edited).unwrap();
+    let overrides = dir.path().join("openapi.overrides.yaml");
+    let text = fs::read_to_string(&overrides).unwrap();
+    fs::write(
+        &overrides,
+        text.replacen("list_customer_wallets", "get_customer_wallets", 1),
+    )
+    .unwrap();
+
+    let out = xtask(dir.path(), &["regen"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("API changes since the committed client"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("breaking    schema `Wallet`, field `walletId`: removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("operation `list_customer_wallets`: renamed to `get_customer_wallets`"),
+        "{stdout}"
+    );
+    let changelog = fs::read_to_string(dir.path().join("CHANGELOG.md")).unwrap();
+    assert!(
+        changelog.contains("## Unreleased\n\n### API changes from `openapi.yaml`"),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("- **breaking** schema `Wallet`, field `walletId`: removed"),
+        "{changelog}"
+    );
+    assert!(changelog.contains("## 0.1.0"), "{changelog}");
+    // The catalogue follows the spec.
+    assert!(outputs(dir.path()).3.contains("GetCustomerWallets"));
+    // Nothing changed since: no report, the changelog stays as it is.
+    let again = xtask(dir.path(), &["regen"]);
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("API changes"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("CHANGELOG.md")).unwrap(),
+        changelog
+    );
 }
 
 #[test]
