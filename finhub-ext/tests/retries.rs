@@ -85,6 +85,14 @@ async fn every_operation_is_retried_exactly_as_the_oracle_says_on_every_status()
                 let err = result.expect_err(op.id);
                 assert_eq!(err.status(), Some(status), "{}: {err}", op.id);
                 assert_eq!(err.operation(), Some(op.id), "{err}");
+                // `Error::is_retryable`: "rate limits, 502/503/504, timeouts
+                // and transport failures".
+                assert_eq!(
+                    err.is_retryable(),
+                    matches!(status, 429 | 502 | 503 | 504),
+                    "{} {status}: {err:?}",
+                    op.id
+                );
             }
             // Jittered exponential back-off: between half and all of
             // 100 ms × 2^(retry - 1).

@@ -414,9 +414,9 @@ async fn expiry_comes_from_the_jwt_when_expires_in_is_absent() {
 }
 
 #[tokio::test]
-async fn logout_ends_the_server_session_and_wipes_local_secrets() {
+async fn logout_ends_the_server_session_and_wipes_the_local_token_and_credentials() {
     let double = Double::start().await;
-    double.customer_login("customer-token-1", "refresh-1").await;
+    let login = double.customer_login("customer-token-1", "refresh-1").await;
     let logout = double
         .server
         .mock_async(|when, then| {
@@ -439,6 +439,10 @@ async fn logout_ends_the_server_session_and_wipes_local_secrets() {
     let err = kept.wallets().await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     assert!(err.to_string().contains("logged out"), "{err}");
+    // Without credentials it sends no login (nor anything else).
+    let err = kept.refresh().await.unwrap_err();
+    assert!(err.to_string().contains("logged out"), "{err}");
+    assert_eq!(login.calls_async().await, 1);
 }
 
 #[tokio::test]
