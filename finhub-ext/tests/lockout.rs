@@ -147,6 +147,14 @@ async fn a_customer_session_whose_password_is_refused_stops_logging_in() {
     }
     assert_eq!(refused.calls_async().await, 1, "one login for 1010 calls");
     assert_eq!(wallets.calls_async().await, 0);
+
+    // A customer clears the latch by logging in again.
+    refused.delete_async().await;
+    let good = double.customer_login("customer-token-1", "").await;
+    let again = double.login_customer(&client).await;
+    again.wallets().await.unwrap();
+    assert_eq!(good.calls_async().await, 1);
+    assert_eq!(wallets.calls_async().await, 1);
 }
 
 /// On the current-thread runtime every spawned caller runs up to the
