@@ -177,6 +177,47 @@ async fn the_end_user_ip_and_device_are_set_per_call() {
     assert_eq!(default.calls_async().await, 1);
 }
 
+/// README: "Customer operations go through that customer's session, for
+/// the end user's IP": a session opened through `for_end_user` sends their
+/// IP and device on its login and on every call.
+#[tokio::test]
+async fn a_customer_session_opened_for_an_end_user_sends_their_ip_and_device() {
+    let double = Double::start().await;
+    let (ip, device) = ("198.51.100.23", "phone-7");
+    let login = expect_with(
+        &double,
+        POST,
+        LOGIN_PATH,
+        None,
+        ip,
+        device,
+        session_body("customer-token-1", "refresh-1", 3600),
+        None,
+    )
+    .await;
+    let wallets = expect(
+        &double,
+        GET,
+        WALLETS_PATH,
+        Some("customer-token-1"),
+        ip,
+        device,
+    )
+    .await;
+    let end_user = EndUser::new(ip.parse().unwrap())
+        .with_device_id(device)
+        .unwrap();
+    let customer = double
+        .client()
+        .for_end_user(end_user)
+        .customer_login(customer_credentials())
+        .await
+        .unwrap();
+    customer.wallets().await.unwrap();
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(wallets.calls_async().await, 1);
+}
+
 #[tokio::test]
 async fn direct_generated_calls_get_the_headers_and_the_cached_admin_token() {
     let double = Double::start().await;

@@ -216,6 +216,50 @@ async fn the_default_renewal_falls_between_90_and_60_seconds_before_expiry() {
     assert_eq!(hierarchy.calls_async().await, 150);
 }
 
+/// Docs §3.7: renewal comes ahead of expiry by the buffer and jitter, but
+/// never more than half the token's lifetime ahead.
+#[tokio::test]
+async fn a_short_lived_token_is_renewed_at_half_its_lifetime() {
+    let double = Double::start().await;
+    let body = session_body("admin-token-1", "", 100);
+    let login = double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(ADMIN_PATH);
+            then.status(200).json_body(body);
+        })
+        .await;
+    double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET).path_includes("/categorization/hierarchy/");
+            then.status(200)
+                .json_body(json!({"code": 200, "data": {"tenantId": TENANT}}));
+        })
+        .await;
+    let client = double
+        .builder()
+        .refresh_jitter(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    client.categorization_hierarchy().await.unwrap();
+    // 100 s of life: 60–90 s ahead would be at 10–40 s; half is 50 s.
+    double.clock.advance(Duration::from_secs(49));
+    client.categorization_hierarchy().await.unwrap();
+    assert_eq!(
+        login.calls_async().await,
+        1,
+        "renewed before half its lifetime"
+    );
+    double.clock.advance(Duration::from_secs(1));
+    client.categorization_hierarchy().await.unwrap();
+    assert_eq!(
+        login.calls_async().await,
+        2,
+        "not renewed at half its lifetime"
+    );
+}
+
 #[tokio::test]
 async fn a_401_renews_the_session_once_and_retries_the_call_once() {
     let double = Double::start().await;
