@@ -39,7 +39,7 @@ fn assert_too_large(err: &Error, operation: &str, status: u16, limit: usize) {
 }
 
 #[test]
-fn the_default_limit_is_a_few_mebibytes() {
+fn the_default_body_limit_is_4_mib_and_the_token_cap_16_kib() {
     assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 4 * 1024 * 1024);
     assert_eq!(MAX_TOKEN_BYTES, 16 * 1024);
 }

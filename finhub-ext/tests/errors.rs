@@ -142,6 +142,57 @@ async fn an_error_code_inside_a_2xx_envelope_is_an_error() {
     );
 }
 
+/// `ErrorDetails::message`: "the server's message, as sent (at most 300
+/// characters kept)".
+#[tokio::test]
+async fn the_servers_message_is_kept_up_to_300_characters() {
+    let double = Double::start().await;
+    double.admin_login().await;
+    let long: String = "é".repeat(250) + &"x".repeat(750);
+    answer(
+        &double,
+        POST,
+        REGISTRATION,
+        400,
+        json!({"code": 400, "message": long}),
+    )
+    .await;
+    let err = double
+        .client()
+        .register_customer(&registration())
+        .await
+        .unwrap_err();
+    let message = err.details().unwrap().message.clone().unwrap();
+    let expected: String = long.chars().take(300).collect::<String>() + "…";
+    assert_eq!(message, expected);
+    assert_eq!(
+        message.chars().count(),
+        301,
+        "300 characters and the ellipsis"
+    );
+
+    let double = Double::start().await;
+    double.admin_login().await;
+    let exact = "y".repeat(300);
+    answer(
+        &double,
+        POST,
+        REGISTRATION,
+        400,
+        json!({"code": 400, "message": exact}),
+    )
+    .await;
+    let err = double
+        .client()
+        .register_customer(&registration())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.details().unwrap().message.as_deref(),
+        Some(exact.as_str())
+    );
+}
+
 #[tokio::test]
 async fn field_errors_and_other_envelope_shapes_give_a_message() {
     let double = Double::start().await;

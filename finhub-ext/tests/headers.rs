@@ -2,38 +2,37 @@
 
 mod common;
 
+use common::oracle;
 use common::*;
 use finhub_ext::EndUser;
-use finhub_ext::api::types;
 use httpmock::Mock;
 use httpmock::prelude::*;
 use serde_json::json;
 
 /// A mock for `method path` that matches only with every context header and
-/// exactly the expected `Authorization` (or none).
-async fn expect<'a>(
+/// exactly the expected `Authorization` (or none), answering `reply`.
+#[allow(clippy::too_many_arguments)]
+async fn expect_with<'a>(
     double: &'a Double,
     method: httpmock::Method,
     path: &str,
     bearer: Option<&str>,
     ip: &str,
     device: &str,
+    reply: serde_json::Value,
+    body_includes: Option<&str>,
 ) -> Mock<'a> {
-    let (path, bearer, ip, device) = (
+    let (path, bearer, ip, device, body_includes) = (
         path.to_string(),
         bearer.map(|b| format!("Bearer {b}")),
         ip.to_string(),
         device.to_string(),
+        body_includes.map(str::to_string),
     );
-    let data = if path.contains("/wallets/") {
-        json!([])
-    } else {
-        json!({})
-    };
     double
         .server
         .mock_async(move |when, then| {
-            let when = when
+            let mut when = when
                 .method(method)
                 .path(path)
                 .header("x-tenant-id", TENANT)
@@ -44,160 +43,101 @@ async fn expect<'a>(
                 .header("user-agent", finhub_ext::DEFAULT_USER_AGENT)
                 .header("accept", "application/json")
                 .header_missing("api-version");
-            match bearer {
+            when = match bearer {
                 Some(bearer) => when.header("authorization", bearer),
                 None => when.header_missing("authorization"),
             };
-            then.status(200)
-                .json_body(json!({"code": 200, "message": "Success", "data": data}));
+            if let Some(body) = body_includes {
+                when.json_body_includes(body);
+            }
+            then.status(200).json_body(reply);
         })
         .await
 }
 
+/// [`expect_with`], answering an empty success envelope.
+async fn expect<'a>(
+    double: &'a Double,
+    method: httpmock::Method,
+    path: &str,
+    bearer: Option<&str>,
+    ip: &str,
+    device: &str,
+) -> Mock<'a> {
+    let data = if path.contains("/wallets/") {
+        json!([])
+    } else {
+        json!({})
+    };
+    let reply = json!({"code": 200, "message": "Success", "data": data});
+    expect_with(double, method, path, bearer, ip, device, reply, None).await
+}
+
+#[test]
+fn the_default_user_agent_is_finhub_rs_and_the_crate_version() {
+    assert_eq!(
+        finhub_ext::DEFAULT_USER_AGENT,
+        format!("finhub-rs/{}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// Each operation's token comes from the oracle (README "Tokens", docs
+/// §3.1), not from the client's table; the mocks match only the exact
+/// headers, so a wrong token or a missing header leaves a mock uncalled.
 #[tokio::test]
-async fn every_operation_sends_the_context_headers_and_the_right_token() {
+async fn every_operation_sends_the_context_headers_and_the_oracles_token() {
     let double = Double::start().await;
     let (ip, device) = ("127.0.0.1", "device-demo-001");
-    let admin_login = {
-        let body = session_body("admin-token-1", "", 3600);
-        double
-            .server
-            .mock_async(move |when, then| {
-                when.method(POST)
-                    .path(ADMIN_PATH)
-                    .header("x-tenant-id", TENANT)
-                    .header("x-forwarded-for", "127.0.0.1")
-                    .header("deviceid", "device-demo-001")
-                    .header_missing("authorization")
-                    .header_missing("api-version")
-                    .json_body_includes(r#"{"tenantKey":"canary-tenant-key-7f3a","tenantSecret":"canary-tenant-secret-9c2e","password":"canary-admin-password-4d1b"}"#);
-                then.status(200).json_body(body);
-            })
-            .await
-    };
-    let customer_login = {
-        let body = session_body("customer-token-1", "refresh-1", 3600);
-        double
-            .server
-            .mock_async(move |when, then| {
-                when.method(POST)
-                    .path(LOGIN_PATH)
-                    .header("x-tenant-id", TENANT)
-                    .header("x-forwarded-from", "client-app")
-                    .header("platform", "web")
-                    .header_missing("authorization")
-                    .json_body_includes(r#"{"username":"marcus@example.test","tenantKey":"canary-tenant-key-7f3a"}"#);
-                then.status(200).json_body(body);
-            })
-            .await
-    };
+    let mut mocks = Vec::new();
+    for op in oracle::OPERATIONS {
+        let bearer = match op.token {
+            oracle::Token::Admin => Some("admin-token-1"),
+            oracle::Token::Customer => Some("customer-token-1"),
+            oracle::Token::None => None,
+        };
+        let (token, refresh) = match op.id {
+            "create_admin_session" => ("admin-token-1", ""),
+            _ => ("customer-token-1", "refresh-1"),
+        };
+        // The logins carry the tenant key and secret and the password.
+        let body = match op.id {
+            "create_admin_session" => Some(
+                r#"{"tenantKey":"canary-tenant-key-7f3a","tenantSecret":"canary-tenant-secret-9c2e","password":"canary-admin-password-4d1b"}"#,
+            ),
+            "create_customer_session" => Some(
+                r#"{"username":"marcus@example.test","password":"canary-customer-password-2b8e","tenantKey":"canary-tenant-key-7f3a","tenantSecret":"canary-tenant-secret-9c2e"}"#,
+            ),
+            "refresh_customer_session" => Some(r#"{"refreshToken":"refresh-1"}"#),
+            _ => None,
+        };
+        let reply = success_body(op, token, refresh);
+        let mock = expect_with(
+            &double,
+            method_of(op),
+            &path_of(op),
+            bearer,
+            ip,
+            device,
+            reply,
+            body,
+        )
+        .await;
+        mocks.push((op.id, mock));
+    }
     let client = double.client();
-    let customer = double.login_customer(&client).await;
-
-    let admin = Some("admin-token-1");
-    let own = Some("customer-token-1");
-    let v = "/api/v2.1/verifications/ver-1";
-    let c = format!("/api/v2.1/customer/individual/{CUSTOMER}");
-    let mocks = [
-        expect(
-            &double,
-            GET,
-            &format!("/api/v2.1/customer/individual/categorization/hierarchy/{TENANT}"),
-            admin,
-            ip,
-            device,
-        )
-        .await,
-        expect(
-            &double,
-            POST,
-            "/api/v2.1/customer/individual/registration",
-            admin,
-            ip,
-            device,
-        )
-        .await,
-        expect(&double, POST, &format!("{c}/verification"), own, ip, device).await,
-        expect(&double, POST, "/api/v2.1/verifications", own, ip, device).await,
-        expect(&double, GET, v, own, ip, device).await,
-        expect(&double, POST, &format!("{v}/documents"), own, ip, device).await,
-        expect(&double, POST, &format!("{v}/approve"), admin, ip, device).await,
-        expect(
-            &double,
-            POST,
-            &format!("{c}/consents/data-processing"),
-            own,
-            ip,
-            device,
-        )
-        .await,
-        expect(
-            &double,
-            GET,
-            &format!("{c}/owner/{TENANT}/activation/check"),
-            own,
-            ip,
-            device,
-        )
-        .await,
-        expect(&double, POST, &format!("{c}/activation"), admin, ip, device).await,
-        expect(&double, GET, WALLETS_PATH, own, ip, device).await,
-        expect(&double, DELETE, SESSION_PATH, own, ip, device).await,
-    ];
-
-    client.categorization_hierarchy().await.unwrap();
-    client.register_customer(&registration()).await.unwrap();
-    customer
-        .start_verification(&Default::default())
-        .await
-        .unwrap();
-    let verification = finhub_ext::builders::VerificationBuilder::new(CUSTOMER)
-        .build()
-        .unwrap();
-    customer.create_verification(&verification).await.unwrap();
-    customer.verification("ver-1").await.unwrap();
-    customer
-        .upload_document("ver-1", &document())
-        .await
-        .unwrap();
-    client
-        .approve_verification("ver-1", &approval())
-        .await
-        .unwrap();
-    let consent = types::AcceptConsentRequest {
-        accepted: true,
-        version: "1.0".into(),
-        accepted_at: None,
-    };
-    customer
-        .accept_consent(types::AcceptConsentConsentType::DataProcessing, &consent)
-        .await
-        .unwrap();
-    customer.activation_readiness(TENANT).await.unwrap();
-    let activation = types::ActivationRequest {
-        user_id: USER.into(),
-        code: "ACTIVATION_CODE_1".into(),
-    };
-    client
-        .activate_customer(CUSTOMER, &activation)
-        .await
-        .unwrap();
-    customer.wallets().await.unwrap();
-    customer.logout().await.unwrap();
-
-    for (i, mock) in mocks.iter().enumerate() {
+    let mut customer = None;
+    for op in oracle::OPERATIONS {
+        call_operation(op.id, &client, &mut customer)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+    }
+    for (id, mock) in &mocks {
         assert_eq!(
             mock.calls_async().await,
             1,
-            "operation #{i} did not get exactly one matching request"
+            "{id} did not get exactly one request with the context headers and its token"
         );
     }
-    assert_eq!(
-        admin_login.calls_async().await,
-        1,
-        "one admin login serves every admin call"
-    );
-    assert_eq!(customer_login.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -235,6 +175,47 @@ async fn the_end_user_ip_and_device_are_set_per_call() {
     .await;
     client.categorization_hierarchy().await.unwrap();
     assert_eq!(default.calls_async().await, 1);
+}
+
+/// README: "Customer operations go through that customer's session, for
+/// the end user's IP": a session opened through `for_end_user` sends their
+/// IP and device on its login and on every call.
+#[tokio::test]
+async fn a_customer_session_opened_for_an_end_user_sends_their_ip_and_device() {
+    let double = Double::start().await;
+    let (ip, device) = ("198.51.100.23", "phone-7");
+    let login = expect_with(
+        &double,
+        POST,
+        LOGIN_PATH,
+        None,
+        ip,
+        device,
+        session_body("customer-token-1", "refresh-1", 3600),
+        None,
+    )
+    .await;
+    let wallets = expect(
+        &double,
+        GET,
+        WALLETS_PATH,
+        Some("customer-token-1"),
+        ip,
+        device,
+    )
+    .await;
+    let end_user = EndUser::new(ip.parse().unwrap())
+        .with_device_id(device)
+        .unwrap();
+    let customer = double
+        .client()
+        .for_end_user(end_user)
+        .customer_login(customer_credentials())
+        .await
+        .unwrap();
+    customer.wallets().await.unwrap();
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(wallets.calls_async().await, 1);
 }
 
 #[tokio::test]

@@ -1,74 +1,361 @@
-//! The validation rules and the envelope check never panic, whatever they
-//! are given (part of the fuzzing budget run in CI; `fuzz/` explores further
-//! with cargo-fuzz).
+//! Properties of the validation rules and the envelope handling over
+//! generated structure (part of the fuzzing budget run in CI; `fuzz/`
+//! explores raw bytes further with cargo-fuzz):
+//!
+//! * every generated registration decodes, breaks at least one rule, and
+//!   its violations never echo the password or `matchingPassword`;
+//! * every envelope shape FinHub uses (facts §1.4, I-1), around a random
+//!   payload, keeps that payload through the envelope check; a bare payload
+//!   is wrapped as `data`;
+//! * a random verification in a random envelope shape decodes into the
+//!   typed envelope and yields exactly the payload's known fields, its
+//!   timestamps (the documented forms) kept as sent.
+//!
+//! Each property counts the cases that reached its assertions and requires
+//! all of them to (`--nocapture` prints the figures).
+
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use finhub_ext::api::types;
-use finhub_ext::envelope::normalize_success_body;
+use finhub_ext::envelope::{Envelope, normalize_success_body};
 use finhub_ext::validation::Validate;
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_json::{Map, Value, json};
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
+/// Runs `test` on `cases` values of `strategy`; `test` returns whether the
+/// case reached its assertions, and every case must have.
+fn run<S: Strategy>(
+    name: &str,
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<bool, TestCaseError>,
+) {
+    let reached = AtomicU32::new(0);
+    let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |value| {
+            if test(value)? {
+                reached.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let reached = reached.into_inner();
+    println!("{name}: {reached} of {cases} cases reached the assertions");
+    assert_eq!(reached, cases, "{name}: cases that skipped the assertions");
 }
 
-/// Strings that look like what users type, and what they should not.
-fn field() -> impl Strategy<Value = String> {
-    prop_oneof![
-        ".{0,24}",
-        "[+0-9 ]{0,18}",
+/// A registration body with random values where users type them, and the
+/// password and `matchingPassword` it carries. Each body breaks at least one
+/// rule: the two passwords differ, or the e-mail has no `@`.
+fn registration() -> impl Strategy<Value = (Value, String, String)> {
+    let name = "[A-Za-z ]{0,12}";
+    let email = prop_oneof![
+        "[a-z0-9._%+-]{1,10}@[a-z0-9-]{1,10}\\.[a-z]{2,3}",
         "[a-zA-Z0-9._%+-]{0,10}@[a-z0-9.-]{0,10}",
+        ".{0,20}",
+    ];
+    let phone = prop_oneof!["\\+[1-9][0-9]{1,14}", "[+0-9 ]{0,18}"];
+    let date = prop_oneof![
+        "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
         "[0-9]{0,5}-[0-9]{0,3}-[0-9]{0,3}",
+        ".{0,12}",
+    ];
+    let gender = prop_oneof![
+        Just("MALE".to_string()),
+        Just("FEMALE".to_string()),
+        Just("OTHER".to_string()),
+        "[A-Za-z]{0,8}",
+    ];
+    let country = prop_oneof![
+        Just("LT".to_string()),
+        Just("Lithuania".to_string()),
+        Just("LTU".to_string()),
+        "[A-Z]{2}",
         "[A-Za-z ]{0,12}",
-        Just(String::new()),
+    ];
+    let role = prop_oneof![
+        Just("ACCOUNT_OWNER".to_string()),
+        Just("USER".to_string()),
+        "[A-Z_]{0,12}",
+    ];
+    let person = (
+        name,
+        name,
+        date.clone(),
+        gender.clone(),
+        country.clone(),
+        country.clone(),
+    );
+    (
+        (name, name, email, phone, date, gender, country),
+        // Long enough that it cannot appear in a message by chance.
+        "[A-Za-z0-9!#%]{12,24}",
+        any::<bool>(),
+        prop::option::of(person),
+        prop::collection::vec(role, 0..3),
+        ("[A-Za-z ]{0,12}", "[0-9]{0,6}", "[a-z0-9-]{0,20}"),
+    )
+        .prop_map(
+            |((first, last, email, phone, birth, gender, nationality), password, mismatch, person, roles, (place, pincode, category))| {
+                let (email, matching) = if mismatch {
+                    (email, format!("{password}x"))
+                } else {
+                    (email.replace('@', " at "), password.clone())
+                };
+                let person = person.map(|(first, last, birth, gender, nationality, country)| {
+                    json!({"firstName": first, "lastName": last, "email": email, "dateOfBirth": birth,
+                           "gender": gender, "nationality": nationality,
+                           "addresses": [{"type": "HOME", "street": "s", "city": "c", "postalCode": "1", "country": country}],
+                           "contacts": [{"type": "EMAIL", "value": email}]})
+                });
+                let body = json!({
+                    "firstName": first, "lastName": last, "email": email, "phone": phone,
+                    "password": password, "matchingPassword": matching, "dateOfBirth": birth,
+                    "gender": gender, "nationality": nationality, "placeOfBirth": place,
+                    "pincode": pincode, "roleIds": roles,
+                    "customerCategory": {"id": category},
+                    "individualCustomer": {"person": person, "user": {"email": email, "password": password, "roles": ["USER"]}}
+                });
+                (body, password, matching)
+            },
+        )
+}
+
+#[test]
+fn validation_never_panics_and_never_echoes_a_password() {
+    run(
+        "registration validation",
+        10_000,
+        registration(),
+        |(body, password, matching)| {
+            let request: types::IndividualRegistrationRequest = serde_json::from_value(body)
+                .map_err(|e| TestCaseError::fail(format!("the body does not decode: {e}")))?;
+            let Err(violations) = request.validate() else {
+                return Err(TestCaseError::fail("a body breaking a rule was accepted"));
+            };
+            let printed = format!("{violations} {violations:?}");
+            prop_assert!(
+                !printed.contains(&password),
+                "the password is echoed: {printed}"
+            );
+            prop_assert!(
+                !printed.contains(&matching),
+                "matchingPassword is echoed: {printed}"
+            );
+            Ok(true)
+        },
+    );
+}
+
+/// Any JSON value: scalars, strings (some shaped like timestamps), arrays
+/// and objects whose keys include the envelope's own names.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,12}".prop_map(Value::String),
+        timestamp().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("code".to_string()),
+                    Just("data".to_string()),
+                    Just("message".to_string()),
+                    Just("success".to_string()),
+                    "[a-zA-Z]{1,10}"
+                ],
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A bare payload as FinHub sends one: an object with at least one key an
+/// envelope never has, and no `data`; or an array.
+fn bare_payload() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        (
+            prop::collection::btree_map("[a-zA-Z]{1,10}", json_value(), 0..5),
+            "[a-z]{1,8}",
+            json_value(),
+        )
+            .prop_map(|(mut map, id, value)| {
+                map.remove("data");
+                map.insert(format!("payload_{id}"), value);
+                Value::Object(map.into_iter().collect())
+            }),
+        prop::collection::vec(json_value(), 0..5).prop_map(Value::Array),
     ]
 }
 
-fn registration() -> impl Strategy<Value = Value> {
+/// The envelope shapes of facts §1.4 and I-1.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    CodeMessageData,
+    CodeMessageDataMore,
+    SuccessData,
+    SuccessTimestampData,
+    DataOnly,
+    CodeMessage,
+    Bare,
+}
+
+const SHAPES: [Shape; 7] = [
+    Shape::CodeMessageData,
+    Shape::CodeMessageDataMore,
+    Shape::SuccessData,
+    Shape::SuccessTimestampData,
+    Shape::DataOnly,
+    Shape::CodeMessage,
+    Shape::Bare,
+];
+
+fn body(shape: Shape, payload: &Value) -> Value {
+    match shape {
+        Shape::CodeMessageData => json!({"code": 200, "message": "Success", "data": payload}),
+        Shape::CodeMessageDataMore => {
+            json!({"code": 200, "message": "Success", "data": payload, "redirectUrl": "/auth/activate-account"})
+        }
+        Shape::SuccessData => json!({"success": true, "data": payload}),
+        Shape::SuccessTimestampData => {
+            json!({"success": true, "timestamp": "2026-03-16T20:49:32.000Z", "data": payload})
+        }
+        Shape::DataOnly => json!({"data": payload}),
+        Shape::CodeMessage => json!({"code": 200, "message": "Success"}),
+        Shape::Bare => payload.clone(),
+    }
+}
+
+#[test]
+fn every_envelope_shape_keeps_its_payload_through_the_envelope_check() {
+    let case = (
+        prop::sample::select(SHAPES.to_vec()),
+        bare_payload(),
+        any::<bool>(),
+    );
+    run(
+        "envelope shapes",
+        10_000,
+        case,
+        |(shape, payload, pretty)| {
+            let body = body(shape, &payload);
+            let bytes = if pretty {
+                serde_json::to_vec_pretty(&body).unwrap()
+            } else {
+                serde_json::to_vec(&body).unwrap()
+            };
+            let normalized = normalize_success_body(&bytes);
+            let read: Value = serde_json::from_slice(normalized.as_deref().unwrap_or(&bytes))
+                .map_err(|e| {
+                    TestCaseError::fail(format!("{shape:?}: not JSON after the check: {e}"))
+                })?;
+            match shape {
+                Shape::Bare => {
+                    prop_assert!(normalized.is_some(), "a bare payload was not wrapped");
+                    prop_assert_eq!(&read, &json!({ "data": payload }));
+                }
+                Shape::CodeMessage => {
+                    prop_assert!(normalized.is_none(), "{:?} was rewritten", shape);
+                    prop_assert_eq!(&read, &body);
+                }
+                _ => {
+                    prop_assert!(normalized.is_none(), "{:?} was rewritten", shape);
+                    prop_assert_eq!(&read["data"], &payload);
+                }
+            }
+            Ok(true)
+        },
+    );
+}
+
+/// Timestamps in the forms FinHub documents (facts §1.7): RFC 3339 with 0–9
+/// fraction digits, with `Z`, an offset or none.
+fn timestamp() -> impl Strategy<Value = String> {
     (
-        prop::collection::vec(field(), 12),
-        prop::option::of(prop::collection::vec(field(), 8)),
-        prop::collection::vec(field(), 0..3),
+        1970..2100i32,
+        1..=12u32,
+        1..=28u32,
+        0..24u32,
+        0..60u32,
+        0..60u32,
+        "[0-9]{0,9}",
+        prop_oneof![
+            Just(String::new()),
+            Just("Z".to_string()),
+            "[+-](0[0-9]|1[0-3]):(00|30|45)"
+        ],
     )
-        .prop_map(|(f, person, roles)| {
-            let person = person.map(|p| {
-                json!({"firstName": p[0], "lastName": p[1], "email": p[2], "dateOfBirth": p[3], "gender": p[4],
-                       "nationality": p[5], "addresses": [{"country": p[6], "type": p[7]}], "contacts": [{"type": p[7], "value": p[2]}]})
-            });
-            json!({
-                "firstName": f[0], "lastName": f[1], "email": f[2], "phone": f[3], "password": f[4],
-                "matchingPassword": f[5], "dateOfBirth": f[6], "gender": f[7], "nationality": f[8],
-                "placeOfBirth": f[9], "pincode": f[10], "roleIds": roles,
-                "customerCategory": {"id": f[11]},
-                "individualCustomer": {"person": person, "user": {"email": f[2], "roles": ["USER"]}}
-            })
+        .prop_map(|(y, mo, d, h, mi, s, fraction, offset)| {
+            let fraction = if fraction.is_empty() {
+                String::new()
+            } else {
+                format!(".{fraction}")
+            };
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{fraction}{offset}")
         })
 }
 
-proptest! {
-    #![proptest_config(config(10_000))]
+/// A verification payload: known fields with random values, a timestamp in
+/// a documented form (or epoch milliseconds), and unknown fields, which are
+/// accepted and dropped.
+fn verification() -> impl Strategy<Value = (Value, Value)> {
+    let text = ".{0,16}";
+    (
+        (text, text, text, text, text),
+        any::<bool>(),
+        prop_oneof![
+            timestamp().prop_map(Value::String),
+            (0..4_102_444_800_000i64).prop_map(Value::from),
+        ],
+        prop::collection::btree_map("x_[a-z]{1,8}", json_value(), 0..4),
+    )
+        .prop_map(
+            |((id, verification_id, status, level, customer), verified, created, unknown)| {
+                let known = json!({
+                    "id": id, "verificationId": verification_id, "status": status, "level": level,
+                    "customerId": customer, "verified": verified, "createdAt": created,
+                });
+                let mut sent: Map<String, Value> = known.as_object().unwrap().clone();
+                sent.extend(unknown);
+                (Value::Object(sent), known)
+            },
+        )
+}
 
-    #[test]
-    fn validation_never_panics_and_never_echoes_the_password(value in registration()) {
-        let request = serde_json::from_value::<types::IndividualRegistrationRequest>(value.clone());
-        if let Err(violations) = request.map(|r| r.validate()).unwrap_or(Ok(())) {
-            let password = value["password"].as_str().unwrap_or_default();
-            if password.len() >= 6 {
-                prop_assert!(!violations.to_string().contains(password));
-            }
-        }
-    }
-
-    #[test]
-    fn the_envelope_check_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200), text in ".{0,80}") {
-        let _ = normalize_success_body(&bytes);
-        if let Some(wrapped) = normalize_success_body(text.as_bytes()) {
-            let value: Value = serde_json::from_slice(&wrapped).unwrap();
-            prop_assert!(value.get("data").is_some());
-        }
-    }
+#[test]
+fn a_random_verification_in_any_shape_decodes_to_exactly_its_known_fields() {
+    let shapes: Vec<Shape> = SHAPES
+        .into_iter()
+        .filter(|shape| !matches!(shape, Shape::CodeMessage))
+        .collect();
+    run(
+        "typed envelopes",
+        10_000,
+        (prop::sample::select(shapes), verification()),
+        |(shape, (sent, known))| {
+            let bytes = serde_json::to_vec(&body(shape, &sent)).unwrap();
+            let normalized = normalize_success_body(&bytes);
+            let envelope: types::BaseResponseVerification =
+                serde_json::from_slice(normalized.as_deref().unwrap_or(&bytes))
+                    .map_err(|e| TestCaseError::fail(format!("{shape:?}: does not decode: {e}")))?;
+            let data = serde_json::to_value(envelope.into_data()).unwrap();
+            let mut decoded = data.as_object().cloned().unwrap_or_default();
+            decoded.retain(|_, v| !v.is_null() && v != &json!({}) && v != &json!([]));
+            prop_assert_eq!(Value::Object(decoded), known, "{:?}", shape);
+            Ok(true)
+        },
+    );
 }

@@ -74,10 +74,12 @@ async fn a_token_is_renewed_ahead_of_expiry_through_the_refresh_endpoint() {
     );
 }
 
-#[tokio::test]
-async fn a_thousand_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
+/// README: "a thousand concurrent calls on an expiring token cause one
+/// refresh". On four worker threads, with the renewal jitter on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_calls_on_an_expiring_customer_token_cause_one_refresh() {
     let double = Double::start().await;
-    double.customer_login("customer-token-1", "refresh-1").await;
+    let login = double.customer_login("customer-token-1", "refresh-1").await;
     let refresh = refresh_mock(
         &double,
         "customer-token-1",
@@ -87,8 +89,13 @@ async fn a_thousand_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
     )
     .await;
     let wallets = double.wallets("customer-token-2").await;
-    let client = double.client();
+    let client = double
+        .builder()
+        .refresh_jitter(Duration::from_secs(30))
+        .build()
+        .unwrap();
     let customer = double.login_customer(&client).await;
+    // 10 s before expiry: due whatever the jitter (60 s buffer + 0–30 s).
     double.clock.advance(Duration::from_secs(3590));
 
     let calls: Vec<_> = (0..1000)
@@ -100,8 +107,157 @@ async fn a_thousand_concurrent_calls_on_an_expiring_token_cause_one_refresh() {
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(refresh.calls_async().await, 1);
+    assert_eq!(
+        refresh.calls_async().await,
+        1,
+        "one refresh for 1000 callers"
+    );
+    assert_eq!(login.calls_async().await, 1, "no login besides the first");
     assert_eq!(wallets.calls_async().await, 1000);
+}
+
+/// The admin session is single-flight too: 1000 concurrent first calls open
+/// one session, and 1000 concurrent calls on an expiring admin token renew
+/// it (by logging in again) once. On four worker threads, jitter on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_admin_calls_open_and_renew_one_admin_session() {
+    let double = Double::start().await;
+    let login = double.admin_login().await;
+    let hierarchy = double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_includes("/categorization/hierarchy/")
+                .header("authorization", "Bearer admin-token-1");
+            then.status(200)
+                .json_body(json!({"code": 200, "data": {"tenantId": TENANT}}));
+        })
+        .await;
+    let client = double
+        .builder()
+        .refresh_jitter(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let burst = |client: &finhub_ext::FinhubClient| {
+        (0..1000)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.categorization_hierarchy().await })
+            })
+            .collect::<Vec<_>>()
+    };
+    for call in burst(&client) {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        login.calls_async().await,
+        1,
+        "one login for 1000 first calls"
+    );
+    assert_eq!(hierarchy.calls_async().await, 1000);
+
+    double.clock.advance(Duration::from_secs(3590));
+    for call in burst(&client) {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        login.calls_async().await,
+        2,
+        "one renewal for 1000 calls on an expiring token"
+    );
+    assert_eq!(hierarchy.calls_async().await, 2000);
+}
+
+/// README: tokens are renewed "ahead of expiry (60 s buffer plus up to 30 s
+/// jitter)": with the default settings, never more than 90 s ahead and
+/// always by 60 s ahead, whatever the jitter drew.
+#[tokio::test]
+async fn the_default_renewal_falls_between_90_and_60_seconds_before_expiry() {
+    let double = Double::start().await;
+    let login = double.admin_login().await;
+    let hierarchy = double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET).path_includes("/categorization/hierarchy/");
+            then.status(200)
+                .json_body(json!({"code": 200, "data": {"tenantId": TENANT}}));
+        })
+        .await;
+    for round in 0..50 {
+        let clock = std::sync::Arc::new(finhub_ext::ManualClock::new(start_time()));
+        // The default buffer and jitter (the test double turns jitter off).
+        let client = double
+            .builder()
+            .refresh_buffer(Duration::from_secs(60))
+            .refresh_jitter(Duration::from_secs(30))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let logins = login.calls_async().await;
+        client.categorization_hierarchy().await.unwrap();
+        assert_eq!(login.calls_async().await, logins + 1);
+        // The token lives 3600 s: 91 s before expiry it is not renewed…
+        clock.advance(Duration::from_secs(3600 - 91));
+        client.categorization_hierarchy().await.unwrap();
+        assert_eq!(
+            login.calls_async().await,
+            logins + 1,
+            "round {round}: renewed more than 90 s ahead"
+        );
+        // …59 s before expiry it has been.
+        clock.advance(Duration::from_secs(32));
+        client.categorization_hierarchy().await.unwrap();
+        assert_eq!(
+            login.calls_async().await,
+            logins + 2,
+            "round {round}: not renewed 60 s ahead"
+        );
+    }
+    assert_eq!(hierarchy.calls_async().await, 150);
+}
+
+/// Docs §3.7: renewal comes ahead of expiry by the buffer and jitter, but
+/// never more than half the token's lifetime ahead.
+#[tokio::test]
+async fn a_short_lived_token_is_renewed_at_half_its_lifetime() {
+    let double = Double::start().await;
+    let body = session_body("admin-token-1", "", 100);
+    let login = double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(ADMIN_PATH);
+            then.status(200).json_body(body);
+        })
+        .await;
+    double
+        .server
+        .mock_async(|when, then| {
+            when.method(GET).path_includes("/categorization/hierarchy/");
+            then.status(200)
+                .json_body(json!({"code": 200, "data": {"tenantId": TENANT}}));
+        })
+        .await;
+    let client = double
+        .builder()
+        .refresh_jitter(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    client.categorization_hierarchy().await.unwrap();
+    // 100 s of life: 60–90 s ahead would be at 10–40 s; half is 50 s.
+    double.clock.advance(Duration::from_secs(49));
+    client.categorization_hierarchy().await.unwrap();
+    assert_eq!(
+        login.calls_async().await,
+        1,
+        "renewed before half its lifetime"
+    );
+    double.clock.advance(Duration::from_secs(1));
+    client.categorization_hierarchy().await.unwrap();
+    assert_eq!(
+        login.calls_async().await,
+        2,
+        "not renewed at half its lifetime"
+    );
 }
 
 #[tokio::test]
@@ -221,26 +377,53 @@ async fn refresh_tokens_rotate() {
     );
 }
 
+/// README: "a customer session renews through the refresh endpoint and
+/// falls back to logging in again (404/405/401)". A 404 or 405 means the
+/// refresh is not offered: it is not tried again.
 #[tokio::test]
 async fn without_a_refresh_endpoint_the_client_logs_in_again() {
+    for status in [404, 405] {
+        let double = Double::start().await;
+        let login = double.customer_login("customer-token-1", "refresh-1").await;
+        let missing = double
+            .server
+            .mock_async(|when, then| {
+                when.method(PUT).path(SESSION_PATH);
+                then.status(status);
+            })
+            .await;
+        let client = double.client();
+        let customer = double.login_customer(&client).await;
+        customer.refresh().await.unwrap();
+        customer.refresh().await.unwrap();
+        assert_eq!(
+            missing.calls_async().await,
+            1,
+            "{status}: once unsupported, refresh is not tried again"
+        );
+        assert_eq!(login.calls_async().await, 3, "{status}");
+    }
+}
+
+/// A refused refresh token (401) falls back to a login, and the refresh is
+/// still tried the next time.
+#[tokio::test]
+async fn a_refused_refresh_token_falls_back_to_login() {
     let double = Double::start().await;
     let login = double.customer_login("customer-token-1", "refresh-1").await;
-    let missing = double
+    let refused = double
         .server
         .mock_async(|when, then| {
             when.method(PUT).path(SESSION_PATH);
-            then.status(405);
+            then.status(401)
+                .json_body(json!({"code": 401, "message": "Invalid refresh token"}));
         })
         .await;
     let client = double.client();
     let customer = double.login_customer(&client).await;
     customer.refresh().await.unwrap();
     customer.refresh().await.unwrap();
-    assert_eq!(
-        missing.calls_async().await,
-        1,
-        "once unsupported, refresh is not tried again"
-    );
+    assert_eq!(refused.calls_async().await, 2);
     assert_eq!(login.calls_async().await, 3);
 }
 
@@ -275,9 +458,9 @@ async fn expiry_comes_from_the_jwt_when_expires_in_is_absent() {
 }
 
 #[tokio::test]
-async fn logout_ends_the_server_session_and_wipes_local_secrets() {
+async fn logout_ends_the_server_session_and_wipes_the_local_token_and_credentials() {
     let double = Double::start().await;
-    double.customer_login("customer-token-1", "refresh-1").await;
+    let login = double.customer_login("customer-token-1", "refresh-1").await;
     let logout = double
         .server
         .mock_async(|when, then| {
@@ -300,6 +483,10 @@ async fn logout_ends_the_server_session_and_wipes_local_secrets() {
     let err = kept.wallets().await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     assert!(err.to_string().contains("logged out"), "{err}");
+    // Without credentials it sends no login (nor anything else).
+    let err = kept.refresh().await.unwrap_err();
+    assert!(err.to_string().contains("logged out"), "{err}");
+    assert_eq!(login.calls_async().await, 1);
 }
 
 #[tokio::test]

@@ -1,131 +1,283 @@
-//! Invalid bodies never reach the network: a request is sent through the
-//! generated client only after `validate()` passed, and the mock server
-//! counts what arrived (0 for invalid input, 1 for valid input).
+//! Invalid input never reaches the network: every typed method of
+//! `FinhubClient` and `CustomerClient` that takes a request body or ids,
+//! given an invalid one, returns `Error::Validation` naming the operation,
+//! the field and the rule, and a mock that matches any request sees none.
+//!
+//! The methods are listed by hand; a second test reads the public async
+//! methods from the client's source, so a typed method added without a case
+//! here fails the suite.
 
+mod common;
 mod validation_fixtures;
 
-use std::future::Future;
+use std::collections::BTreeSet;
 
-use finhub_api::hooks::Inner;
-use finhub_api::types::{
-    AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest,
-    CreateIndividualSessionRequest, IndividualRegistrationRequest,
-    UploadVerificationDocumentRequest,
-};
-use finhub_api::{Client, Sensitive};
-use finhub_ext::builders::{
-    ActivationBuilder, ConsentBuilder, ConsentKind, CustomerSessionBuilder, DocumentMime,
-    DocumentType, DocumentUploadBuilder,
+use common::*;
+use finhub_ext::api::types::{
+    AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest, ApproveVerificationRequest,
+    CreateVerificationRequest, CustomerVerificationRequest, UploadVerificationDocumentRequest,
 };
 use finhub_ext::validation::codes::*;
-use finhub_ext::validation::{Validate, Violations};
-use httpmock::prelude::*;
+use finhub_ext::{CustomerCredentials, Error};
 use serde_json::json;
-use validation_fixtures::registration;
 
-/// Sends `body` with `send` only when it passes validation, as the client
-/// layer does; returns the violations otherwise.
-async fn send_if_valid<B, F, T>(body: &B, send: impl FnOnce() -> F) -> Result<T, Violations>
-where
-    B: Validate,
-    F: Future<Output = T>,
-{
-    body.validate()?;
-    Ok(send().await)
+/// Every public async method of `FinhubClient` and `CustomerClient` that
+/// takes a request body or ids (written by hand).
+const TYPED_METHODS_WITH_INPUT: [&str; 11] = [
+    "FinhubClient::register_customer",
+    "FinhubClient::customer_login",
+    "FinhubClient::approve_verification",
+    "FinhubClient::activate_customer",
+    "CustomerClient::activate",
+    "CustomerClient::start_verification",
+    "CustomerClient::create_verification",
+    "CustomerClient::verification",
+    "CustomerClient::upload_document",
+    "CustomerClient::accept_consent",
+    "CustomerClient::activation_readiness",
+];
+
+/// The public async methods of `FinhubClient` and `CustomerClient` in the
+/// client's source that take more than `self`, as `Type::method`.
+fn typed_methods_with_input_in_the_source() -> BTreeSet<String> {
+    let source = include_str!("../src/client.rs");
+    let mut found = BTreeSet::new();
+    let mut owner: Option<&str> = None;
+    for (at, line) in source
+        .match_indices('\n')
+        .map(|(i, _)| (i + 1, &source[i + 1..]))
+    {
+        let line = line.lines().next().unwrap_or_default();
+        if line.starts_with("impl ") {
+            owner = match line {
+                "impl FinhubClient {" => Some("FinhubClient"),
+                "impl CustomerClient {" => Some("CustomerClient"),
+                _ => None,
+            };
+            continue;
+        }
+        let (Some(owner), Some(rest)) = (owner, line.trim_start().strip_prefix("pub async fn "))
+        else {
+            continue;
+        };
+        let name = &rest[..rest.find(['(', '<']).expect("a parameter list")];
+        // The parameter list, which may span lines, up to its closing `)`.
+        let open = at + line.find('(').expect("a parameter list");
+        let mut depth = 0;
+        let close = source[open..]
+            .char_indices()
+            .find(|(_, c)| {
+                match c {
+                    '(' | '<' | '[' => depth += 1,
+                    ')' | '>' | ']' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| open + i)
+            .expect("a closed parameter list");
+        let inputs = source[open + 1..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.ends_with("self"))
+            .count();
+        if inputs > 0 {
+            found.insert(format!("{owner}::{name}"));
+        }
+    }
+    found
 }
 
-fn ok_body() -> serde_json::Value {
-    json!({"code": 200, "message": "Success", "data": {}})
+#[test]
+fn the_list_of_typed_methods_matches_the_clients_source() {
+    let expected: BTreeSet<String> = TYPED_METHODS_WITH_INPUT
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    let found = typed_methods_with_input_in_the_source();
+    assert!(
+        found.len() >= 10,
+        "the source scan found only {found:?}; has client.rs changed shape?"
+    );
+    assert_eq!(
+        found, expected,
+        "a typed method taking input is missing from TYPED_METHODS_WITH_INPUT (or listed but gone)"
+    );
+}
+
+/// Asserts that `result` is the validation error of `operation` with
+/// `rule` at `path`, and records `method` as checked.
+fn refused<T: std::fmt::Debug>(
+    checked: &mut BTreeSet<String>,
+    method: &str,
+    result: Result<T, Error>,
+    operation: &str,
+    path: &str,
+    rule: &str,
+) {
+    match &result {
+        Err(Error::Validation {
+            operation: op,
+            violations,
+        }) => {
+            assert_eq!(*op, operation, "{method}");
+            assert!(
+                violations.contains(path, rule),
+                "{method}: expected {rule} at {path}, got {violations}"
+            );
+        }
+        other => panic!("{method}: expected Error::Validation, got {other:?}"),
+    }
+    checked.insert(method.to_string());
 }
 
 #[tokio::test]
-async fn registration_reaches_the_server_only_when_valid() {
-    let server = MockServer::start_async().await;
-    let mock = server
+async fn every_typed_method_refuses_invalid_input_and_sends_nothing() {
+    let double = Double::start().await;
+    let login = double.customer_login("customer-token-1", "refresh-1").await;
+    let client = double.client();
+    let customer = double.login_customer(&client).await;
+    assert_eq!(login.calls_async().await, 1);
+    // From here on, any request at all is counted.
+    login.delete_async().await;
+    let any = double
+        .server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/api/v2.1/customer/individual/registration");
-            then.status(200).json_body(ok_body());
+            when.any_request();
+            then.status(200)
+                .json_body(json!({"code": 200, "message": "Success", "data": {}}));
         })
         .await;
-    let client = Client::new(&server.base_url(), Inner::default());
+    let mut checked = BTreeSet::new();
+    let c = &mut checked;
 
-    let mut invalid: IndividualRegistrationRequest = registration();
-    invalid.email = "marcus.example.com".into();
-    invalid.matching_password = Sensitive::from("Different123!");
-    let err = send_if_valid(&invalid, || client.register_individual_customer(&invalid))
-        .await
-        .unwrap_err();
-    assert!(err.contains("email", EMAIL_SYNTAX), "{err}");
-    assert!(err.contains("matchingPassword", PASSWORD_MISMATCH), "{err}");
-    mock.assert_calls_async(0).await;
+    // FinhubClient.
+    let mut registration = validation_fixtures::registration();
+    registration.email = "marcus.example.com".into();
+    registration.matching_password = "Different123!".into();
+    let result = client.register_customer(&registration).await;
+    if let Err(Error::Validation { violations, .. }) = &result {
+        assert!(
+            violations.contains("matchingPassword", PASSWORD_MISMATCH),
+            "{violations}"
+        );
+    }
+    refused(
+        c,
+        "FinhubClient::register_customer",
+        result,
+        "register_individual_customer",
+        "email",
+        EMAIL_SYNTAX,
+    );
 
-    let mut country_name = registration();
-    country_name.nationality = "Lithuania".into();
-    let err = send_if_valid(&country_name, || {
-        client.register_individual_customer(&country_name)
-    })
-    .await
-    .unwrap_err();
-    assert!(err.contains("nationality", COUNTRY_NOT_ALPHA2), "{err}");
-    mock.assert_calls_async(0).await;
+    refused(
+        c,
+        "FinhubClient::customer_login",
+        client
+            .customer_login(CustomerCredentials::new(
+                "..",
+                USER,
+                "marcus@example.test",
+                "pw",
+            ))
+            .await,
+        "create_customer_session",
+        "path.customerId",
+        PATH_DOT_SEGMENT,
+    );
+    // The login body too: an empty password is never sent.
+    refused(
+        c,
+        "FinhubClient::customer_login",
+        client
+            .customer_login(CustomerCredentials::new(
+                CUSTOMER,
+                USER,
+                "marcus@example.test",
+                "",
+            ))
+            .await,
+        "create_customer_session",
+        "password",
+        REQUIRED_MISSING,
+    );
 
-    let valid = registration();
-    let response = send_if_valid(&valid, || client.register_individual_customer(&valid))
-        .await
-        .expect("valid")
-        .expect("the mock answers");
-    assert_eq!(response.into_inner().code, Some(200));
-    mock.assert_calls_async(1).await;
-}
+    let approval: ApproveVerificationRequest =
+        serde_json::from_value(json!({"verificationId": "", "verificationType": "PALM_READING"}))
+            .unwrap();
+    let result = client.approve_verification(VERIFICATION, &approval).await;
+    refused(
+        c,
+        "FinhubClient::approve_verification",
+        result,
+        "approve_verification",
+        "verificationType",
+        VERIFICATION_TYPE_UNKNOWN,
+    );
 
-#[tokio::test]
-async fn journey_bodies_reach_the_server_only_when_valid() {
-    let server = MockServer::start_async().await;
-    let login = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/api/v2.1/customer/individual/c-1/users/u-1/sessions");
-            then.status(200).json_body(ok_body());
-        })
-        .await;
-    let upload = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/api/v2.1/verifications/v-1/documents");
-            then.status(200).json_body(ok_body());
-        })
-        .await;
-    let consent = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/api/v2.1/customer/individual/c-1/consents/terms");
-            then.status(200).json_body(ok_body());
-        })
-        .await;
-    let activation = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/api/v2.1/customer/individual/c-1/activation");
-            then.status(200).json_body(ok_body());
-        })
-        .await;
-    let client = Client::new(&server.base_url(), Inner::default());
-
-    // Invalid bodies: nothing is sent.
-    let bad_login = CreateIndividualSessionRequest {
-        username: Some("ona@example.lt".into()),
-        password: Some(Sensitive::from("Saugus#1")),
-        ..Default::default()
+    let no_code = ActivationRequest {
+        user_id: USER.into(),
+        code: String::new(),
     };
-    let err = send_if_valid(&bad_login, || {
-        client.create_customer_session("c-1", "u-1", &bad_login)
-    })
-    .await
-    .unwrap_err();
-    assert!(err.contains("tenantSecret", REQUIRED_MISSING), "{err}");
+    let result = client.activate_customer(CUSTOMER, &no_code).await;
+    refused(
+        c,
+        "FinhubClient::activate_customer",
+        result,
+        "activate_customer",
+        "code",
+        REQUIRED_MISSING,
+    );
 
-    let bad_upload = UploadVerificationDocumentRequest {
+    // CustomerClient.
+    let result = customer.activate(&no_code).await;
+    refused(
+        c,
+        "CustomerClient::activate",
+        result,
+        "activate_customer",
+        "code",
+        REQUIRED_MISSING,
+    );
+
+    let verification: CustomerVerificationRequest = serde_json::from_value(json!({
+        "verificationData": {"issueDate": "2999-01-01", "issuingCountry": "Lithuania"}
+    }))
+    .unwrap();
+    let result = customer.start_verification(&verification).await;
+    refused(
+        c,
+        "CustomerClient::start_verification",
+        result,
+        "submit_customer_verification",
+        "verificationData.issueDate",
+        DATE_FUTURE,
+    );
+
+    let generic: CreateVerificationRequest =
+        serde_json::from_value(json!({"customerId": CUSTOMER, "type": "PALM_READING"})).unwrap();
+    let result = customer.create_verification(&generic).await;
+    refused(
+        c,
+        "CustomerClient::create_verification",
+        result,
+        "create_verification",
+        "type",
+        VERIFICATION_TYPE_UNKNOWN,
+    );
+
+    let result = customer.verification("..").await;
+    refused(
+        c,
+        "CustomerClient::verification",
+        result,
+        "get_verification",
+        "path.verificationId",
+        PATH_DOT_SEGMENT,
+    );
+
+    let upload = UploadVerificationDocumentRequest {
         document_type: "DRIVERS_LICENSE".into(),
         mime_type: "image/gif".into(),
         file_name: "licence.gif".into(),
@@ -136,87 +288,64 @@ async fn journey_bodies_reach_the_server_only_when_valid() {
         description: None,
         document_category: None,
     };
-    let err = send_if_valid(&bad_upload, || {
-        client.upload_verification_document("v-1", &bad_upload)
-    })
-    .await
-    .unwrap_err();
-    assert!(err.contains("documentType", DOCUMENT_TYPE_UNKNOWN), "{err}");
-    assert!(err.contains("mimeType", DOCUMENT_MIME), "{err}");
-    assert!(err.contains("fileContent", DOCUMENT_BASE64), "{err}");
+    let result = customer.upload_document(VERIFICATION, &upload).await;
+    if let Err(Error::Validation { violations, .. }) = &result {
+        assert!(
+            violations.contains("mimeType", DOCUMENT_MIME),
+            "{violations}"
+        );
+        assert!(
+            violations.contains("fileContent", DOCUMENT_BASE64),
+            "{violations}"
+        );
+    }
+    refused(
+        c,
+        "CustomerClient::upload_document",
+        result,
+        "upload_verification_document",
+        "documentType",
+        DOCUMENT_TYPE_UNKNOWN,
+    );
 
     let declined = AcceptConsentRequest {
         accepted: false,
         version: "1.0".into(),
         accepted_at: None,
     };
-    let err = send_if_valid(&declined, || {
-        client.accept_consent("c-1", AcceptConsentConsentType::Terms, &declined)
-    })
-    .await
-    .unwrap_err();
-    assert!(err.contains("accepted", CONSENT_NOT_ACCEPTED), "{err}");
+    let result = customer
+        .accept_consent(AcceptConsentConsentType::Terms, &declined)
+        .await;
+    refused(
+        c,
+        "CustomerClient::accept_consent",
+        result,
+        "accept_consent",
+        "accepted",
+        CONSENT_NOT_ACCEPTED,
+    );
 
-    let no_code = ActivationRequest {
-        user_id: "ona@example.lt".into(),
-        code: String::new(),
-    };
-    let err = send_if_valid(&no_code, || client.activate_customer("c-1", &no_code))
-        .await
-        .unwrap_err();
-    assert!(err.contains("code", REQUIRED_MISSING), "{err}");
+    let result = customer.activation_readiness("").await;
+    refused(
+        c,
+        "CustomerClient::activation_readiness",
+        result,
+        "check_activation_readiness",
+        "path.ownerTenantId",
+        PATH_EMPTY,
+    );
 
-    for mock in [&login, &upload, &consent, &activation] {
-        mock.assert_calls_async(0).await;
-    }
-
-    // Valid bodies from the builders: each is sent once.
-    let good_login = CustomerSessionBuilder::new("ona@example.lt", "Saugus#1")
-        .tenant_credentials("key", "secret")
-        .build()
-        .unwrap();
-    send_if_valid(&good_login, || {
-        client.create_customer_session("c-1", "u-1", &good_login)
-    })
-    .await
-    .unwrap()
-    .expect("the mock answers");
-
-    let document = DocumentUploadBuilder::new(
-        DocumentType::Passport,
-        DocumentMime::Pdf,
-        "passport.pdf",
-        b"%PDF-1.4".to_vec(),
-    )
-    .verification_id("v-1")
-    .build()
-    .unwrap();
-    send_if_valid(&document, || {
-        client.upload_verification_document("v-1", &document)
-    })
-    .await
-    .unwrap()
-    .expect("the mock answers");
-
-    let terms = ConsentBuilder::new(ConsentKind::Terms, "1.0")
-        .build()
-        .unwrap();
-    send_if_valid(&terms, || {
-        client.accept_consent("c-1", terms.consent_type, &terms.body)
-    })
-    .await
-    .unwrap()
-    .expect("the mock answers");
-
-    let activate = ActivationBuilder::new("ona@example.lt", "ACTIVATION_CODE_1")
-        .build()
-        .unwrap();
-    send_if_valid(&activate, || client.activate_customer("c-1", &activate))
-        .await
-        .unwrap()
-        .expect("the mock answers");
-
-    for mock in [&login, &upload, &consent, &activation] {
-        mock.assert_calls_async(1).await;
-    }
+    assert_eq!(
+        any.calls_async().await,
+        0,
+        "an invalid request reached the server"
+    );
+    let expected: BTreeSet<String> = TYPED_METHODS_WITH_INPUT
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    assert_eq!(
+        checked, expected,
+        "a typed method was not given invalid input"
+    );
 }

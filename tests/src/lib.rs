@@ -1,5 +1,8 @@
 //! Helpers shared by the contract tests: the vendored spec, its examples,
-//! and JSON comparison by meaning.
+//! JSON comparison by meaning, and the [`oracle`] of what each operation is
+//! expected to do.
+
+pub mod oracle;
 
 use std::path::{Path, PathBuf};
 

@@ -1,13 +1,18 @@
 //! A FinHub double (httpmock) and a client configured against it.
 #![allow(dead_code)]
 
+/// What each operation is expected to do, written by hand from the docs:
+/// the one table the contract tests use too (`finhub_tests::oracle`).
+#[path = "../../../tests/src/oracle.rs"]
+pub mod oracle;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use finhub_ext::{
-    AdminCredentials, CustomerClient, CustomerCredentials, FinhubClient, FinhubClientBuilder,
-    ManualClock, RetryPolicy,
+    AdminCredentials, CustomerClient, CustomerCredentials, Error, FinhubClient,
+    FinhubClientBuilder, ManualClock, RetryPolicy,
 };
 use httpmock::Mock;
 use httpmock::prelude::*;
@@ -171,4 +176,135 @@ pub fn document() -> finhub_ext::api::types::UploadVerificationDocumentRequest {
 /// An approval body.
 pub fn approval() -> finhub_ext::api::types::ApproveVerificationRequest {
     serde_json::from_value(json!({"verificationId": "ver-1", "status": "APPROVED"})).unwrap()
+}
+
+/// The verification id of the test's requests.
+pub const VERIFICATION: &str = "ver-1";
+
+/// The path of `op` with the test's ids (consent: `terms`).
+pub fn path_of(op: &oracle::Expected) -> String {
+    op.path_with(|name| {
+        match name {
+            "organizationId" => ORG,
+            "userId" if op.id == "create_admin_session" => ADMIN_USER,
+            "userId" => USER,
+            "customerId" => CUSTOMER,
+            "sessionId" => SESSION,
+            "verificationId" => VERIFICATION,
+            "tenantId" | "ownerTenantId" => TENANT,
+            "consentType" => "terms",
+            other => panic!("no test id for {{{other}}}"),
+        }
+        .to_string()
+    })
+}
+
+/// The `httpmock` method of `op`.
+pub fn method_of(op: &oracle::Expected) -> httpmock::Method {
+    match op.method {
+        oracle::Method::Get => GET,
+        oracle::Method::Post => POST,
+        oracle::Method::Put => PUT,
+        oracle::Method::Delete => DELETE,
+    }
+}
+
+/// A success body for `op` in the documented envelope.
+pub fn success_body(op: &oracle::Expected, token: &str, refresh: &str) -> Value {
+    match op.id {
+        "create_admin_session" | "create_customer_session" | "refresh_customer_session" => {
+            session_body(token, refresh, 3600)
+        }
+        "list_customer_wallets" => json!({"code": 200, "message": "Success", "data": []}),
+        _ => json!({"code": 200, "message": "Success", "data": {}}),
+    }
+}
+
+/// The customer's login of the test's ids.
+pub fn customer_credentials() -> CustomerCredentials {
+    CustomerCredentials::new(
+        CUSTOMER,
+        USER,
+        "marcus@example.test",
+        "canary-customer-password-2b8e",
+    )
+}
+
+/// Calls operation `id` through its typed method, with the test's ids and
+/// valid bodies. The customer login stores its handle in `customer`; every
+/// customer operation needs one there; logout takes it.
+pub async fn call_operation(
+    id: &str,
+    client: &FinhubClient,
+    customer: &mut Option<CustomerClient>,
+) -> Result<(), Error> {
+    use finhub_ext::api::types;
+    let session = |customer: &Option<CustomerClient>| {
+        customer
+            .clone()
+            .unwrap_or_else(|| panic!("{id} needs a customer session"))
+    };
+    match id {
+        "create_admin_session" => client.admin_login().await,
+        "get_categorization_hierarchy" => client.categorization_hierarchy().await.map(drop),
+        "register_individual_customer" => client.register_customer(&registration()).await.map(drop),
+        "create_customer_session" => {
+            *customer = Some(client.customer_login(customer_credentials()).await?);
+            Ok(())
+        }
+        "refresh_customer_session" => session(customer).refresh().await,
+        "submit_customer_verification" => session(customer)
+            .start_verification(&Default::default())
+            .await
+            .map(drop),
+        "create_verification" => {
+            let request = finhub_ext::builders::VerificationBuilder::new(CUSTOMER)
+                .build()
+                .unwrap();
+            session(customer)
+                .create_verification(&request)
+                .await
+                .map(drop)
+        }
+        "get_verification" => session(customer).verification(VERIFICATION).await.map(drop),
+        "upload_verification_document" => session(customer)
+            .upload_document(VERIFICATION, &document())
+            .await
+            .map(drop),
+        "approve_verification" => client
+            .approve_verification(VERIFICATION, &approval())
+            .await
+            .map(drop),
+        "accept_consent" => {
+            let consent = types::AcceptConsentRequest {
+                accepted: true,
+                version: "1.0".into(),
+                accepted_at: None,
+            };
+            session(customer)
+                .accept_consent(types::AcceptConsentConsentType::Terms, &consent)
+                .await
+                .map(drop)
+        }
+        "check_activation_readiness" => session(customer)
+            .activation_readiness(TENANT)
+            .await
+            .map(drop),
+        "activate_customer" => {
+            let activation = types::ActivationRequest {
+                user_id: USER.into(),
+                code: "ACTIVATION_CODE_1".into(),
+            };
+            client
+                .activate_customer(CUSTOMER, &activation)
+                .await
+                .map(drop)
+        }
+        "list_customer_wallets" => session(customer).wallets().await.map(drop),
+        "delete_customer_session" => {
+            let taken = customer.take().expect("logout needs a customer session");
+            taken.logout().await.map(drop)
+        }
+        other => panic!("no typed method known for {other}"),
+    }
 }
