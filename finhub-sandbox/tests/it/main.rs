@@ -1,5 +1,6 @@
 //! Integration tests of the sandbox, all against a real server on 127.0.0.1.
 
+mod access;
 mod auth;
 mod common;
 mod control;
