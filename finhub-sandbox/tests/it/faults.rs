@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use finhub_sandbox::{FaultKind, FaultRule, Operation, Sandbox};
+use chrono::{TimeZone, Utc};
+use finhub_sandbox::{Clock, FaultKind, FaultRule, Operation, Sandbox};
 use serde_json::{Value, json};
 
-use crate::common::{self, Api};
+use crate::common::{self, Api, PROMPTLY};
 
 fn categorization(sandbox: &Sandbox) -> String {
     format!(
@@ -112,16 +113,20 @@ async fn latency_delays_the_answer() {
     )
     .await
     .expect(200);
+    // A lower bound only: a Tokio sleep never ends early, however loaded
+    // the machine, so this cannot fail by accident.
     assert!(
         started.elapsed() >= Duration::from_millis(150),
         "{:?}",
         started.elapsed()
     );
+    assert_eq!(sandbox.stats().faults_injected, 1);
 
-    // A client timeout shorter than the latency fires.
+    // A client timeout far shorter than the latency (the longest a fault
+    // may add, 6000 times the timeout) fires.
     sandbox
         .faults()
-        .inject(FaultRule::latency(Duration::from_secs(5)).times(1))
+        .inject(FaultRule::latency(Duration::from_millis(finhub_sandbox::MAX_LATENCY_MS)).times(1))
         .unwrap();
     let result = api
         .client
@@ -179,7 +184,7 @@ async fn dropped_connections_get_no_response() {
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut received = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+    let read = tokio::time::timeout(PROMPTLY, stream.read_to_end(&mut received))
         .await
         .expect("the server closes the connection");
     assert!(read.is_ok() || received.is_empty());
@@ -332,7 +337,12 @@ async fn error_rates_are_seeded_and_repeatable() {
 
 #[tokio::test]
 async fn faults_and_stats_over_http() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 1, 13, 10, 0, 0).unwrap();
+    let sandbox = Sandbox::builder()
+        .clock(Clock::manual(start))
+        .start()
+        .await
+        .unwrap();
     let api = Api::new(&sandbox);
     let control = |path: &str| format!("{}/__sandbox{path}", api.base);
     let client = &common::control_client(&sandbox);
@@ -473,7 +483,9 @@ async fn faults_and_stats_over_http() {
         .unwrap();
     let read =
         |v: &Value| chrono::DateTime::parse_from_rfc3339(v["now"].as_str().unwrap()).unwrap();
-    assert!((read(&after) - read(&before)).num_seconds() >= 7200);
+    assert_eq!(read(&before), start);
+    assert_eq!((read(&after) - read(&before)).num_seconds(), 7200);
+    assert_eq!(sandbox.clock().now(), start + chrono::TimeDelta::hours(2));
 }
 
 #[tokio::test]
