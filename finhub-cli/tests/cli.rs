@@ -3,8 +3,10 @@
 
 use std::process::{Command, Output};
 
+use std::collections::BTreeMap;
+
 use assert_cmd::cargo::CommandCargoExt;
-use finhub_sandbox::{FaultRule, Operation, Sandbox};
+use finhub_sandbox::{FaultRule, Operation, Sandbox, SideEffects};
 use serde_json::Value;
 
 fn finhub() -> Command {
@@ -36,6 +38,39 @@ fn onboard_against(sandbox: &Sandbox, extra: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Asserts the requests the sandbox received, per operation: exactly
+/// `expected`, and none of any operation not named there. A resumed run
+/// that repeats a step shows up as one request too many.
+#[track_caller]
+fn assert_requests(sandbox: &Sandbox, expected: &[(Operation, u64)]) {
+    let expected: BTreeMap<Operation, u64> = Operation::ALL
+        .into_iter()
+        .map(|op| {
+            let count = expected.iter().find(|(o, _)| *o == op).map_or(0, |e| e.1);
+            (op, count)
+        })
+        .collect();
+    assert_eq!(sandbox.stats().requests, expected);
+}
+
+/// The requests of one complete onboarding (`finhub onboard` in one run).
+const ONE_RUN: [(Operation, u64); 12] = [
+    (Operation::CreateAdminSession, 1),
+    (Operation::GetCategorizationHierarchy, 1),
+    (Operation::RegisterIndividualCustomer, 1),
+    (Operation::CreateCustomerSession, 1),
+    (Operation::CreateVerification, 1),
+    // Passport and proof of address.
+    (Operation::UploadVerificationDocument, 2),
+    (Operation::ApproveVerification, 1),
+    // Terms, privacy, data processing.
+    (Operation::AcceptConsent, 3),
+    (Operation::CheckActivationReadiness, 1),
+    (Operation::ActivateCustomer, 1),
+    (Operation::ListCustomerWallets, 1),
+    (Operation::DeleteCustomerSession, 1),
+];
 
 /// ISO 13616 check: move the first four characters to the end, letters to
 /// numbers, mod 97 = 1.
@@ -109,6 +144,14 @@ fn onboard_json_is_a_machine_readable_report() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_onboarding_sends_each_request_once() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let out = tokio::task::block_in_place(|| onboard_against(&sandbox, &[]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_requests(&sandbox, &ONE_RUN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox
@@ -128,6 +171,21 @@ async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
     );
     assert!(stderr.contains("--state"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
+    // Everything up to the first consent, once; that consent got the 503.
+    assert_requests(
+        &sandbox,
+        &[
+            (Operation::CreateAdminSession, 1),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+            (Operation::CreateCustomerSession, 1),
+            (Operation::CreateVerification, 1),
+            (Operation::UploadVerificationDocument, 2),
+            (Operation::ApproveVerification, 1),
+            (Operation::AcceptConsent, 1),
+        ],
+    );
+    assert_eq!(sandbox.stats().faults_injected, 1);
 
     let second =
         tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
@@ -146,14 +204,45 @@ async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
         "{stdout}"
     );
 
-    let effects = sandbox.stats().side_effects;
-    assert_eq!(
-        effects.registrations, 1,
-        "the customer was registered twice"
+    // Both runs together. The second run logs the admin and the customer
+    // in again (a new process has no session) and sends the three
+    // consents; nothing before them is sent again.
+    assert_requests(
+        &sandbox,
+        &[
+            (Operation::CreateAdminSession, 2),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+            (Operation::CreateCustomerSession, 2),
+            (Operation::CreateVerification, 1),
+            (Operation::UploadVerificationDocument, 2),
+            (Operation::ApproveVerification, 1),
+            // The refused terms, then terms, privacy and data processing.
+            (Operation::AcceptConsent, 4),
+            (Operation::CheckActivationReadiness, 1),
+            (Operation::ActivateCustomer, 1),
+            (Operation::ListCustomerWallets, 1),
+            (Operation::DeleteCustomerSession, 1),
+        ],
     );
-    assert_eq!(effects.approvals, 1);
-    assert_eq!(effects.consents, 3);
-    assert_eq!(effects.activations, 1);
+    // Each consent accepted exactly once (a second acceptance is a 409,
+    // which would have failed the run), every effect once.
+    assert_eq!(
+        sandbox.stats().side_effects,
+        SideEffects {
+            registrations: 1,
+            admin_sessions: 2,
+            customer_sessions: 2,
+            session_refreshes: 0,
+            logouts: 1,
+            verifications: 1,
+            documents: 2,
+            approvals: 1,
+            consents: 3,
+            activations: 1,
+        }
+    );
+    assert_eq!(sandbox.stats().faults_injected, 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -331,9 +420,14 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
         assert_eq!(saved["registration_sent"]["email"], email, "{saved}");
         assert!(saved["customer_id"].is_null(), "{saved}");
 
-        let stats = sandbox.stats();
-        assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 1);
-        assert_eq!(stats.side_effects.registrations, registered);
+        // Up to the registration, once.
+        let sent = [
+            (Operation::CreateAdminSession, 1),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+        ];
+        assert_requests(&sandbox, &sent);
+        assert_eq!(sandbox.stats().side_effects.registrations, registered);
 
         let second = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
         assert_eq!(second.status.code(), Some(1), "{}", text(&second.stdout));
@@ -353,13 +447,10 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
             assert!(stderr.contains(part), "{part}: {stderr}");
         }
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        let stats = sandbox.stats();
-        assert_eq!(
-            stats.requests_for(Operation::RegisterIndividualCustomer),
-            1,
-            "a second registration was sent"
-        );
-        assert_eq!(stats.side_effects.registrations, registered);
+        // The second run sent nothing at all: no second registration, not
+        // even a login.
+        assert_requests(&sandbox, &sent);
+        assert_eq!(sandbox.stats().side_effects.registrations, registered);
     }
 }
 
@@ -387,12 +478,29 @@ async fn a_registration_finhub_refused_is_sent_again_on_resume() {
     );
     assert!(state_json(&state)["registration_sent"].is_null());
 
+    assert_requests(
+        &sandbox,
+        &[
+            (Operation::CreateAdminSession, 1),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+        ],
+    );
+
     let second =
         tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
     assert!(second.status.success(), "{}", text(&second.stderr));
-    let stats = sandbox.stats();
-    assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 2);
-    assert_eq!(stats.side_effects.registrations, 1);
+    // The second run: everything from the registration on, once; the
+    // category chosen by the first run is kept.
+    let mut expected = ONE_RUN;
+    for (operation, count) in &mut expected {
+        match operation {
+            Operation::CreateAdminSession | Operation::RegisterIndividualCustomer => *count += 1,
+            _ => {}
+        }
+    }
+    assert_requests(&sandbox, &expected);
+    assert_eq!(sandbox.stats().side_effects.registrations, 1);
 }
 
 // ---------------------------------------------------------------------------

@@ -488,8 +488,11 @@ async fn faults_and_stats_over_http() {
     assert_eq!(sandbox.clock().now(), start + chrono::TimeDelta::hours(2));
 }
 
+/// The counters count each request and side effect exactly (what a
+/// client's test relies on to prove it did not repeat a POST; the clients
+/// themselves are put to that proof in the fault suite and the CLI's tests).
 #[tokio::test]
-async fn counters_prove_a_client_did_not_repeat_a_post() {
+async fn counters_count_every_request_and_side_effect_of_a_journey() {
     let sandbox = Sandbox::start().await.unwrap();
     let api = Api::new(&sandbox);
     let admin = api.admin_login().await.token;
