@@ -925,3 +925,294 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
     assert!(stats.starts_with("HTTP/1.1 200"), "{stats}");
     assert!(stats.contains("\"sideEffects\""), "{stats}");
 }
+
+// ---------------------------------------------------------------------------
+// Redaction: canary secrets never reach stdout, stderr or a file we write.
+
+/// Canary secrets, each unlike anything else the journey prints.
+const CANARY_TENANT_KEY: &str = "CnryKey1-tenant-key-7f3a9c";
+const CANARY_TENANT_SECRET: &str = "CnrySec2-tenant-secret-b81d40";
+const CANARY_ADMIN_PASSWORD: &str = "CnryPwd3-admin-password-5e2a!";
+const CANARY_CONTROL_TOKEN: &str = "CnryCtl4-control-token-0c6f";
+const CANARY_JWT_SECRET: &str = "CnryJwt5-jwt-signing-secret-93ab";
+
+/// What must never be shown: the canaries, the part of the tenant key that
+/// refresh tokens carry (`<uuid>-<userId>-<first 8 characters>`), and any
+/// JWT (they all start with the base64 of `{"`).
+fn forbidden() -> Vec<&'static str> {
+    vec![
+        CANARY_TENANT_KEY,
+        CANARY_TENANT_SECRET,
+        CANARY_ADMIN_PASSWORD,
+        CANARY_CONTROL_TOKEN,
+        CANARY_JWT_SECRET,
+        &CANARY_TENANT_KEY[..8],
+        "eyJ",
+    ]
+}
+
+/// A sandbox seeded with the canary secrets.
+async fn canary_sandbox() -> Sandbox {
+    let config = finhub_sandbox::SandboxConfig {
+        tenant_key: CANARY_TENANT_KEY.into(),
+        tenant_secret: CANARY_TENANT_SECRET.into(),
+        admin_password: CANARY_ADMIN_PASSWORD.into(),
+        control_token: Some(CANARY_CONTROL_TOKEN.into()),
+        jwt_secret: Some(CANARY_JWT_SECRET.into()),
+        ..finhub_sandbox::SandboxConfig::default()
+    };
+    Sandbox::builder().config(config).start().await.unwrap()
+}
+
+/// Every file under `dir`, by path, with its content.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push((path.clone(), text(&std::fs::read(&path).unwrap())));
+        }
+    }
+    files
+}
+
+/// Asserts that no canary is in the run's stdout and stderr, nor in any
+/// file under `dir` (the directory the run wrote its state to and ran in).
+/// The state file holds the generated customer password by design (it is
+/// needed to log in again on resume; a later change removes it), so that
+/// one value is allowed there, and only there.
+#[track_caller]
+fn assert_no_canary(what: &str, out: &Output, dir: &std::path::Path, state: &std::path::Path) {
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    let files = files_under(dir);
+    assert!(
+        files.iter().any(|(path, _)| path == state),
+        "{what}: no state file in {files:?}"
+    );
+    let customer_password = state_json(state)["password"]
+        .as_str()
+        .expect("the state file keeps the customer's password")
+        .to_string();
+    assert!(!customer_password.is_empty());
+    for canary in forbidden() {
+        assert!(
+            !stdout.contains(canary),
+            "{what}: `{canary}` on stdout:\n{stdout}"
+        );
+        assert!(
+            !stderr.contains(canary),
+            "{what}: `{canary}` on stderr:\n{stderr}"
+        );
+        for (path, content) in &files {
+            assert!(
+                !content.contains(canary),
+                "{what}: `{canary}` in {}",
+                path.display()
+            );
+        }
+    }
+    assert!(!stdout.contains(&customer_password), "{what}: {stdout}");
+    assert!(!stderr.contains(&customer_password), "{what}: {stderr}");
+}
+
+#[test]
+fn onboard_against_the_embedded_sandbox_shows_no_secret() {
+    // The embedded sandbox is seeded from the FINHUB_SANDBOX_* variables:
+    // a control token that is too short stops it, named, not shown.
+    let out = finhub()
+        .arg("onboard")
+        .env("FINHUB_SANDBOX_CONTROL_TOKEN", "CnryShort")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot configure the embedded sandbox: ")
+            && stderr.contains("control_token: must be at least 16 characters"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CnryShort"), "{stderr}");
+
+    for json in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("onboarding.json");
+        let mut command = finhub();
+        command
+            .current_dir(dir.path())
+            .args(["onboard", "--state", state.to_str().unwrap()])
+            .env("FINHUB_SANDBOX_TENANT_KEY", CANARY_TENANT_KEY)
+            .env("FINHUB_SANDBOX_TENANT_SECRET", CANARY_TENANT_SECRET)
+            .env("FINHUB_SANDBOX_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD)
+            .env("FINHUB_SANDBOX_CONTROL_TOKEN", CANARY_CONTROL_TOKEN)
+            .env("FINHUB_SANDBOX_JWT_SECRET", CANARY_JWT_SECRET);
+        if json {
+            command.arg("--json");
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_no_canary(&format!("embedded, json {json}"), &out, dir.path(), &state);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_with_a_base_url_shows_no_secret() {
+    let sandbox = canary_sandbox().await;
+    let c = sandbox.credentials();
+    // The secrets as files, kept apart from where the run writes.
+    let secrets = tempfile::tempdir().unwrap();
+    let write = |name: &str, value: &str| {
+        let path = secrets.path().join(name);
+        std::fs::write(&path, format!("{value}\n")).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let key_file = write("tenant-key", CANARY_TENANT_KEY);
+    let secret_file = write("tenant-secret", CANARY_TENANT_SECRET);
+    let password_file = write("admin-password", CANARY_ADMIN_PASSWORD);
+
+    for (from_files, json) in [(false, false), (true, true), (false, true), (true, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("onboarding.json");
+        let mut command = finhub();
+        command
+            .current_dir(dir.path())
+            .args(["onboard", "--base-url", sandbox.base_url()])
+            .args(["--state", state.to_str().unwrap()])
+            .env("FINHUB_TENANT_ID", &c.tenant_id)
+            .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+            .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+            .env("FINHUB_ADMIN_USERNAME", &c.admin_username);
+        if from_files {
+            command
+                .args(["--tenant-key-file", &key_file])
+                .args(["--tenant-secret-file", &secret_file])
+                .args(["--admin-password-file", &password_file]);
+        } else {
+            command
+                .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
+                .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
+                .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD);
+        }
+        if json {
+            command.arg("--json");
+        }
+        let out = tokio::task::block_in_place(|| command.output().unwrap());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let what = format!("--base-url, files {from_files}, json {json}");
+        assert_no_canary(&what, &out, dir.path(), &state);
+    }
+    assert_eq!(sandbox.stats().side_effects.registrations, 4);
+}
+
+/// A failed run (its error line, its saved state) and the run that resumes
+/// it show no secret either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_and_resumed_onboarding_shows_no_secret() {
+    let sandbox = canary_sandbox().await;
+    sandbox
+        .faults()
+        .inject(FaultRule::status(503).on(Operation::AcceptConsent).times(1))
+        .unwrap();
+    let c = sandbox.credentials();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let run = |json: bool| {
+        let mut command = finhub();
+        command
+            .current_dir(dir.path())
+            .args(["onboard", "--base-url", sandbox.base_url()])
+            .args(["--state", state.to_str().unwrap()])
+            .env("FINHUB_TENANT_ID", &c.tenant_id)
+            .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+            .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+            .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
+            .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
+            .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
+            .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD);
+        if json {
+            command.arg("--json");
+        }
+        tokio::task::block_in_place(|| command.output().unwrap())
+    };
+    let failed = run(true);
+    assert!(!failed.status.success());
+    assert!(
+        text(&failed.stderr).starts_with("error: consents: server error"),
+        "{}",
+        text(&failed.stderr)
+    );
+    assert_no_canary("failed run", &failed, dir.path(), &state);
+    let resumed = run(false);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert_no_canary("resumed run", &resumed, dir.path(), &state);
+}
+
+#[test]
+fn validate_shows_no_secret_of_the_file() {
+    let canaries = [
+        ("/password", "CnryVal1-password!A9"),
+        ("/matchingPassword", "CnryVal2-matching!B8"),
+        ("/individualCustomer/user/password", "CnryVal3-user-pass!C7"),
+    ];
+    let mut valid: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/registration.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for pointer in [
+        "/password",
+        "/matchingPassword",
+        "/individualCustomer/user/password",
+    ] {
+        *valid.pointer_mut(pointer).unwrap() = Value::String("CnryVal0-Strong-pass!1".into());
+    }
+    // The secret fields of other requests, in case one is pasted in.
+    valid["tenantKey"] = Value::String(CANARY_TENANT_KEY.into());
+    valid["tenantSecret"] = Value::String(CANARY_TENANT_SECRET.into());
+    valid["token"] = Value::String("CnryVal4-token".into());
+    valid["refreshToken"] = Value::String("CnryVal5-refresh".into());
+
+    // Mismatched, weak and misplaced passwords: every violation printed.
+    let mut invalid = valid.clone();
+    for (pointer, canary) in canaries {
+        *invalid.pointer_mut(pointer).unwrap() = Value::String(canary.into());
+    }
+    *invalid
+        .pointer_mut("/individualCustomer/user/password")
+        .unwrap() = Value::String("cnryval6weak".into());
+    // A secret's value copied into a field that is printed is blanked too.
+    invalid["email"] = Value::String("CnryVal1-password!A9".into());
+    // A broken file around a secret: the parser error must not quote it.
+    let broken = format!(r#"{{"password": "CnryVal7-broken", "gender": 7 "#);
+
+    for (what, content, valid_file) in [
+        ("valid", valid.to_string(), true),
+        ("invalid", invalid.to_string(), false),
+        ("broken", broken, false),
+    ] {
+        let out = validate_file(&content);
+        assert_eq!(
+            out.status.success(),
+            valid_file,
+            "{what}: {}",
+            text(&out.stdout)
+        );
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        if what == "invalid" {
+            assert!(all.contains("password.mismatch"), "{all}");
+        }
+        for canary in [
+            "CnryVal",
+            "cnryval6weak",
+            CANARY_TENANT_KEY,
+            CANARY_TENANT_SECRET,
+        ] {
+            assert!(!all.contains(canary), "{what}: `{canary}` shown:\n{all}");
+        }
+    }
+}
