@@ -4,6 +4,7 @@ mod access;
 mod auth;
 mod common;
 mod control;
+mod documented;
 mod envelope;
 mod faults;
 mod journey;
