@@ -1188,7 +1188,7 @@ fn validate_shows_no_secret_of_the_file() {
     // A secret's value copied into a field that is printed is blanked too.
     invalid["email"] = Value::String("CnryVal1-password!A9".into());
     // A broken file around a secret: the parser error must not quote it.
-    let broken = format!(r#"{{"password": "CnryVal7-broken", "gender": 7 "#);
+    let broken = r#"{"password": "CnryVal7-broken", "gender": 7 "#.to_string();
 
     for (what, content, valid_file) in [
         ("valid", valid.to_string(), true),
