@@ -872,12 +872,15 @@ fn get(addr: &str, path: &str, authorization: Option<&str>) -> String {
     answer
 }
 
-#[test]
-fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
+/// `finhub sandbox --port 0` with `args` and `env`, read up to its control
+/// token: the running child, its address, the token and the lines before.
+fn serve_sandbox(args: &[&str], env: &[(&str, &str)]) -> (Running, String, String, Vec<String>) {
     use std::io::BufRead;
     use std::process::Stdio;
     let child = finhub()
         .args(["sandbox", "--port", "0"])
+        .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -898,6 +901,7 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
             .expect("`finhub sandbox` prints its address and control token")
     };
     let mut addr = None;
+    let mut printed = Vec::new();
     let token = loop {
         let line = next();
         if let Some(url) = line.strip_prefix("FinHub sandbox listening on http://") {
@@ -909,8 +913,15 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
         if line.starts_with("control token") {
             break next();
         }
+        printed.push(line);
     };
     let addr = addr.expect("the address comes first");
+    (child, addr, token, printed)
+}
+
+#[test]
+fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
+    let (_child, addr, token, _) = serve_sandbox(&[], &[]);
     assert!(token.len() >= 43 && !token.contains(' '), "{token}");
 
     let refused = get(&addr, "/__sandbox/stats", None);
@@ -924,6 +935,43 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
     let stats = get(&addr, "/__sandbox/stats", Some(&format!("Bearer {token}")));
     assert!(stats.starts_with("HTTP/1.1 200"), "{stats}");
     assert!(stats.contains("\"sideEffects\""), "{stats}");
+}
+
+/// `finhub sandbox` serves on 127.0.0.1 and prints its seeded credentials,
+/// which `FINHUB_SANDBOX_*` variables and `--token-lifetime` override.
+#[test]
+fn sandbox_serves_on_loopback_and_prints_its_seeded_credentials() {
+    let (_child, addr, _, printed) = serve_sandbox(&[], &[]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let printed = printed.join("\n");
+    for (label, value) in [
+        ("tenant id (X-Tenant-ID)", finhub_sandbox::DEFAULT_TENANT_ID),
+        ("admin username", finhub_sandbox::DEFAULT_ADMIN_USERNAME),
+        ("admin password", finhub_sandbox::DEFAULT_ADMIN_PASSWORD),
+        ("tenant key", finhub_sandbox::DEFAULT_TENANT_KEY),
+        ("tenant secret", finhub_sandbox::DEFAULT_TENANT_SECRET),
+        ("token lifetime", "3600 s"),
+    ] {
+        assert!(
+            printed.contains(&format!("{label:<28} {value}")),
+            "{label}: {printed}"
+        );
+    }
+
+    let (_child, _, _, printed) = serve_sandbox(
+        &["--token-lifetime", "42"],
+        &[("FINHUB_SANDBOX_TENANT_ID", "tenant-from-the-environment")],
+    );
+    let printed = printed.join("\n");
+    for (label, value) in [
+        ("tenant id (X-Tenant-ID)", "tenant-from-the-environment"),
+        ("token lifetime", "42 s"),
+    ] {
+        assert!(
+            printed.contains(&format!("{label:<28} {value}")),
+            "{label}: {printed}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1079,18 +1127,23 @@ async fn onboard_with_a_base_url_shows_no_secret() {
         command
             .current_dir(dir.path())
             .args(["onboard", "--base-url", sandbox.base_url()])
-            .args(["--state", state.to_str().unwrap()])
-            .env("FINHUB_TENANT_ID", &c.tenant_id)
-            .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
-            .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
-            .env("FINHUB_ADMIN_USERNAME", &c.admin_username);
+            .args(["--state", state.to_str().unwrap()]);
         if from_files {
+            // Secrets from files, the other settings as flags.
             command
+                .args(["--tenant-id", &c.tenant_id])
+                .args(["--admin-organization-id", &c.organization_id])
+                .args(["--admin-user-id", &c.admin_user_id])
+                .args(["--admin-username", &c.admin_username])
                 .args(["--tenant-key-file", &key_file])
                 .args(["--tenant-secret-file", &secret_file])
                 .args(["--admin-password-file", &password_file]);
         } else {
             command
+                .env("FINHUB_TENANT_ID", &c.tenant_id)
+                .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+                .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+                .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
                 .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
                 .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
                 .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD);
