@@ -393,6 +393,40 @@ async fn faults_and_stats_over_http() {
     reply.expect(429);
     assert_eq!(reply.headers["retry-after"], "3");
 
+    // Every kind the README names, by its name over HTTP.
+    for (kind, expected) in [
+        (
+            json!({"type": "latency", "ms": 5}),
+            FaultKind::Latency { ms: 5 },
+        ),
+        (
+            json!({"type": "status", "status": 503}),
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        ),
+        (json!({"type": "dropConnection"}), FaultKind::DropConnection),
+        (json!({"type": "malformedJson"}), FaultKind::MalformedJson),
+        (json!({"type": "truncatedBody"}), FaultKind::TruncatedBody),
+        (
+            json!({"type": "wrongContentType"}),
+            FaultKind::WrongContentType,
+        ),
+    ] {
+        let response = client
+            .post(control("/faults"))
+            .json(&json!({"operation": "get_verification", "kind": kind}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{kind}");
+        let listed = sandbox.faults().list();
+        assert_eq!(listed.last().unwrap().rule.kind, expected, "{kind}");
+    }
+    assert_eq!(sandbox.faults().list().len(), 6);
+    sandbox.faults().clear();
+
     // Bad rules are refused with the reason.
     for bad in [
         json!({"kind": {"type": "status", "status": 42}}),

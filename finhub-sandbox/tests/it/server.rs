@@ -66,6 +66,14 @@ async fn serves_a_callers_listener_with_its_config() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    // Without a configured control token the control endpoints stay shut.
+    for token in [None, Some("a-guessed-control-token")] {
+        let mut request = reqwest::Client::new().get(format!("http://{addr}/__sandbox/stats"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401);
+    }
     let response = reqwest::Client::new()
         .post(format!(
             "http://{addr}/api/v2.1/admin/organization/{}/users/{}/sessions",
