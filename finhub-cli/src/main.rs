@@ -48,7 +48,8 @@ enum Command {
 /// Options of `finhub onboard`.
 #[derive(Debug, Args)]
 struct OnboardArgs {
-    /// FinHub's base URL; without it an embedded sandbox is started.
+    /// FinHub's base URL; without it an embedded sandbox is started (seeded
+    /// like `finhub sandbox`, from FINHUB_SANDBOX_* variables if set).
     #[arg(long, env = "FINHUB_BASE_URL")]
     base_url: Option<String>,
     /// Print a machine-readable JSON report instead of the human summary.

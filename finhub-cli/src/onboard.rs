@@ -17,7 +17,7 @@ use finhub_ext::builders::{
 use finhub_ext::{
     AdminCredentials, CustomerClient, CustomerCredentials, FinhubClient, RetryPolicy,
 };
-use finhub_sandbox::Sandbox;
+use finhub_sandbox::{Sandbox, SandboxConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use secrecy::SecretString;
@@ -93,7 +93,12 @@ async fn target(options: &Options) -> Result<Target, String> {
     let retry = RetryPolicy::default().initial_backoff(Duration::from_millis(50));
     match &options.base_url {
         None => {
-            let sandbox = Sandbox::start()
+            // Seeded like `finhub sandbox`: defaults, or FINHUB_SANDBOX_* variables.
+            let config = SandboxConfig::from_env()
+                .map_err(|e| format!("cannot configure the embedded sandbox: {e}"))?;
+            let sandbox = Sandbox::builder()
+                .config(config)
+                .start()
                 .await
                 .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
             let creds = sandbox.credentials();

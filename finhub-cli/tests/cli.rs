@@ -3,8 +3,10 @@
 
 use std::process::{Command, Output};
 
+use std::collections::BTreeMap;
+
 use assert_cmd::cargo::CommandCargoExt;
-use finhub_sandbox::{FaultRule, Operation, Sandbox};
+use finhub_sandbox::{FaultRule, Operation, Sandbox, SideEffects};
 use serde_json::Value;
 
 fn finhub() -> Command {
@@ -36,6 +38,39 @@ fn onboard_against(sandbox: &Sandbox, extra: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Asserts the requests the sandbox received, per operation: exactly
+/// `expected`, and none of any operation not named there. A resumed run
+/// that repeats a step shows up as one request too many.
+#[track_caller]
+fn assert_requests(sandbox: &Sandbox, expected: &[(Operation, u64)]) {
+    let expected: BTreeMap<Operation, u64> = Operation::ALL
+        .into_iter()
+        .map(|op| {
+            let count = expected.iter().find(|(o, _)| *o == op).map_or(0, |e| e.1);
+            (op, count)
+        })
+        .collect();
+    assert_eq!(sandbox.stats().requests, expected);
+}
+
+/// The requests of one complete onboarding (`finhub onboard` in one run).
+const ONE_RUN: [(Operation, u64); 12] = [
+    (Operation::CreateAdminSession, 1),
+    (Operation::GetCategorizationHierarchy, 1),
+    (Operation::RegisterIndividualCustomer, 1),
+    (Operation::CreateCustomerSession, 1),
+    (Operation::CreateVerification, 1),
+    // Passport and proof of address.
+    (Operation::UploadVerificationDocument, 2),
+    (Operation::ApproveVerification, 1),
+    // Terms, privacy, data processing.
+    (Operation::AcceptConsent, 3),
+    (Operation::CheckActivationReadiness, 1),
+    (Operation::ActivateCustomer, 1),
+    (Operation::ListCustomerWallets, 1),
+    (Operation::DeleteCustomerSession, 1),
+];
 
 /// ISO 13616 check: move the first four characters to the end, letters to
 /// numbers, mod 97 = 1.
@@ -109,6 +144,14 @@ fn onboard_json_is_a_machine_readable_report() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_onboarding_sends_each_request_once() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let out = tokio::task::block_in_place(|| onboard_against(&sandbox, &[]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_requests(&sandbox, &ONE_RUN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox
@@ -128,6 +171,21 @@ async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
     );
     assert!(stderr.contains("--state"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
+    // Everything up to the first consent, once; that consent got the 503.
+    assert_requests(
+        &sandbox,
+        &[
+            (Operation::CreateAdminSession, 1),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+            (Operation::CreateCustomerSession, 1),
+            (Operation::CreateVerification, 1),
+            (Operation::UploadVerificationDocument, 2),
+            (Operation::ApproveVerification, 1),
+            (Operation::AcceptConsent, 1),
+        ],
+    );
+    assert_eq!(sandbox.stats().faults_injected, 1);
 
     let second =
         tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
@@ -146,14 +204,45 @@ async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
         "{stdout}"
     );
 
-    let effects = sandbox.stats().side_effects;
-    assert_eq!(
-        effects.registrations, 1,
-        "the customer was registered twice"
+    // Both runs together. The second run logs the admin and the customer
+    // in again (a new process has no session) and sends the three
+    // consents; nothing before them is sent again.
+    assert_requests(
+        &sandbox,
+        &[
+            (Operation::CreateAdminSession, 2),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+            (Operation::CreateCustomerSession, 2),
+            (Operation::CreateVerification, 1),
+            (Operation::UploadVerificationDocument, 2),
+            (Operation::ApproveVerification, 1),
+            // The refused terms, then terms, privacy and data processing.
+            (Operation::AcceptConsent, 4),
+            (Operation::CheckActivationReadiness, 1),
+            (Operation::ActivateCustomer, 1),
+            (Operation::ListCustomerWallets, 1),
+            (Operation::DeleteCustomerSession, 1),
+        ],
     );
-    assert_eq!(effects.approvals, 1);
-    assert_eq!(effects.consents, 3);
-    assert_eq!(effects.activations, 1);
+    // Each consent accepted exactly once (a second acceptance is a 409,
+    // which would have failed the run), every effect once.
+    assert_eq!(
+        sandbox.stats().side_effects,
+        SideEffects {
+            registrations: 1,
+            admin_sessions: 2,
+            customer_sessions: 2,
+            session_refreshes: 0,
+            logouts: 1,
+            verifications: 1,
+            documents: 2,
+            approvals: 1,
+            consents: 3,
+            activations: 1,
+        }
+    );
+    assert_eq!(sandbox.stats().faults_injected, 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -331,9 +420,14 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
         assert_eq!(saved["registration_sent"]["email"], email, "{saved}");
         assert!(saved["customer_id"].is_null(), "{saved}");
 
-        let stats = sandbox.stats();
-        assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 1);
-        assert_eq!(stats.side_effects.registrations, registered);
+        // Up to the registration, once.
+        let sent = [
+            (Operation::CreateAdminSession, 1),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+        ];
+        assert_requests(&sandbox, &sent);
+        assert_eq!(sandbox.stats().side_effects.registrations, registered);
 
         let second = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
         assert_eq!(second.status.code(), Some(1), "{}", text(&second.stdout));
@@ -353,13 +447,10 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
             assert!(stderr.contains(part), "{part}: {stderr}");
         }
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        let stats = sandbox.stats();
-        assert_eq!(
-            stats.requests_for(Operation::RegisterIndividualCustomer),
-            1,
-            "a second registration was sent"
-        );
-        assert_eq!(stats.side_effects.registrations, registered);
+        // The second run sent nothing at all: no second registration, not
+        // even a login.
+        assert_requests(&sandbox, &sent);
+        assert_eq!(sandbox.stats().side_effects.registrations, registered);
     }
 }
 
@@ -387,12 +478,29 @@ async fn a_registration_finhub_refused_is_sent_again_on_resume() {
     );
     assert!(state_json(&state)["registration_sent"].is_null());
 
+    assert_requests(
+        &sandbox,
+        &[
+            (Operation::CreateAdminSession, 1),
+            (Operation::GetCategorizationHierarchy, 1),
+            (Operation::RegisterIndividualCustomer, 1),
+        ],
+    );
+
     let second =
         tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
     assert!(second.status.success(), "{}", text(&second.stderr));
-    let stats = sandbox.stats();
-    assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 2);
-    assert_eq!(stats.side_effects.registrations, 1);
+    // The second run: everything from the registration on, once; the
+    // category chosen by the first run is kept.
+    let mut expected = ONE_RUN;
+    for (operation, count) in &mut expected {
+        match operation {
+            Operation::CreateAdminSession | Operation::RegisterIndividualCustomer => *count += 1,
+            _ => {}
+        }
+    }
+    assert_requests(&sandbox, &expected);
+    assert_eq!(sandbox.stats().side_effects.registrations, 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -764,12 +872,15 @@ fn get(addr: &str, path: &str, authorization: Option<&str>) -> String {
     answer
 }
 
-#[test]
-fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
+/// `finhub sandbox --port 0` with `args` and `env`, read up to its control
+/// token: the running child, its address, the token and the lines before.
+fn serve_sandbox(args: &[&str], env: &[(&str, &str)]) -> (Running, String, String, Vec<String>) {
     use std::io::BufRead;
     use std::process::Stdio;
     let child = finhub()
         .args(["sandbox", "--port", "0"])
+        .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -790,6 +901,7 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
             .expect("`finhub sandbox` prints its address and control token")
     };
     let mut addr = None;
+    let mut printed = Vec::new();
     let token = loop {
         let line = next();
         if let Some(url) = line.strip_prefix("FinHub sandbox listening on http://") {
@@ -801,8 +913,15 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
         if line.starts_with("control token") {
             break next();
         }
+        printed.push(line);
     };
     let addr = addr.expect("the address comes first");
+    (child, addr, token, printed)
+}
+
+#[test]
+fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
+    let (_child, addr, token, _) = serve_sandbox(&[], &[]);
     assert!(token.len() >= 43 && !token.contains(' '), "{token}");
 
     let refused = get(&addr, "/__sandbox/stats", None);
@@ -816,4 +935,337 @@ fn sandbox_prints_the_control_token_that_opens_its_control_endpoints() {
     let stats = get(&addr, "/__sandbox/stats", Some(&format!("Bearer {token}")));
     assert!(stats.starts_with("HTTP/1.1 200"), "{stats}");
     assert!(stats.contains("\"sideEffects\""), "{stats}");
+}
+
+/// `finhub sandbox` serves on 127.0.0.1 and prints its seeded credentials,
+/// which `FINHUB_SANDBOX_*` variables and `--token-lifetime` override.
+#[test]
+fn sandbox_serves_on_loopback_and_prints_its_seeded_credentials() {
+    let (_child, addr, _, printed) = serve_sandbox(&[], &[]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let printed = printed.join("\n");
+    for (label, value) in [
+        ("tenant id (X-Tenant-ID)", finhub_sandbox::DEFAULT_TENANT_ID),
+        ("admin username", finhub_sandbox::DEFAULT_ADMIN_USERNAME),
+        ("admin password", finhub_sandbox::DEFAULT_ADMIN_PASSWORD),
+        ("tenant key", finhub_sandbox::DEFAULT_TENANT_KEY),
+        ("tenant secret", finhub_sandbox::DEFAULT_TENANT_SECRET),
+        ("token lifetime", "3600 s"),
+    ] {
+        assert!(
+            printed.contains(&format!("{label:<28} {value}")),
+            "{label}: {printed}"
+        );
+    }
+
+    let (_child, _, _, printed) = serve_sandbox(
+        &["--token-lifetime", "42"],
+        &[("FINHUB_SANDBOX_TENANT_ID", "tenant-from-the-environment")],
+    );
+    let printed = printed.join("\n");
+    for (label, value) in [
+        ("tenant id (X-Tenant-ID)", "tenant-from-the-environment"),
+        ("token lifetime", "42 s"),
+    ] {
+        assert!(
+            printed.contains(&format!("{label:<28} {value}")),
+            "{label}: {printed}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Redaction: canary secrets never reach stdout, stderr or a file we write.
+
+/// Canary secrets, each unlike anything else the journey prints.
+const CANARY_TENANT_KEY: &str = "CnryKey1-tenant-key-7f3a9c";
+const CANARY_TENANT_SECRET: &str = "CnrySec2-tenant-secret-b81d40";
+const CANARY_ADMIN_PASSWORD: &str = "CnryPwd3-admin-password-5e2a!";
+const CANARY_CONTROL_TOKEN: &str = "CnryCtl4-control-token-0c6f";
+const CANARY_JWT_SECRET: &str = "CnryJwt5-jwt-signing-secret-93ab";
+
+/// What must never be shown: the canaries, the part of the tenant key that
+/// refresh tokens carry (`<uuid>-<userId>-<first 8 characters>`), and any
+/// JWT (they all start with the base64 of `{"`).
+fn forbidden() -> Vec<&'static str> {
+    vec![
+        CANARY_TENANT_KEY,
+        CANARY_TENANT_SECRET,
+        CANARY_ADMIN_PASSWORD,
+        CANARY_CONTROL_TOKEN,
+        CANARY_JWT_SECRET,
+        &CANARY_TENANT_KEY[..8],
+        "eyJ",
+    ]
+}
+
+/// A sandbox seeded with the canary secrets.
+async fn canary_sandbox() -> Sandbox {
+    let config = finhub_sandbox::SandboxConfig {
+        tenant_key: CANARY_TENANT_KEY.into(),
+        tenant_secret: CANARY_TENANT_SECRET.into(),
+        admin_password: CANARY_ADMIN_PASSWORD.into(),
+        control_token: Some(CANARY_CONTROL_TOKEN.into()),
+        jwt_secret: Some(CANARY_JWT_SECRET.into()),
+        ..finhub_sandbox::SandboxConfig::default()
+    };
+    Sandbox::builder().config(config).start().await.unwrap()
+}
+
+/// Every file under `dir`, by path, with its content.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push((path.clone(), text(&std::fs::read(&path).unwrap())));
+        }
+    }
+    files
+}
+
+/// Asserts that no canary is in the run's stdout and stderr, nor in any
+/// file under `dir` (the directory the run wrote its state to and ran in).
+/// The state file holds the generated customer password by design (it is
+/// needed to log in again on resume; a later change removes it), so that
+/// one value is allowed there, and only there.
+#[track_caller]
+fn assert_no_canary(what: &str, out: &Output, dir: &std::path::Path, state: &std::path::Path) {
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    let files = files_under(dir);
+    assert!(
+        files.iter().any(|(path, _)| path == state),
+        "{what}: no state file in {files:?}"
+    );
+    let customer_password = state_json(state)["password"]
+        .as_str()
+        .expect("the state file keeps the customer's password")
+        .to_string();
+    assert!(!customer_password.is_empty());
+    for canary in forbidden() {
+        assert!(
+            !stdout.contains(canary),
+            "{what}: `{canary}` on stdout:\n{stdout}"
+        );
+        assert!(
+            !stderr.contains(canary),
+            "{what}: `{canary}` on stderr:\n{stderr}"
+        );
+        for (path, content) in &files {
+            assert!(
+                !content.contains(canary),
+                "{what}: `{canary}` in {}",
+                path.display()
+            );
+        }
+    }
+    assert!(!stdout.contains(&customer_password), "{what}: {stdout}");
+    assert!(!stderr.contains(&customer_password), "{what}: {stderr}");
+}
+
+#[test]
+fn onboard_against_the_embedded_sandbox_shows_no_secret() {
+    // The embedded sandbox is seeded from the FINHUB_SANDBOX_* variables:
+    // a control token that is too short stops it, named, not shown.
+    let out = finhub()
+        .arg("onboard")
+        .env("FINHUB_SANDBOX_CONTROL_TOKEN", "CnryShort")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot configure the embedded sandbox: ")
+            && stderr.contains("control_token: must be at least 16 characters"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CnryShort"), "{stderr}");
+
+    for json in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("onboarding.json");
+        let mut command = finhub();
+        command
+            .current_dir(dir.path())
+            .args(["onboard", "--state", state.to_str().unwrap()])
+            .env("FINHUB_SANDBOX_TENANT_KEY", CANARY_TENANT_KEY)
+            .env("FINHUB_SANDBOX_TENANT_SECRET", CANARY_TENANT_SECRET)
+            .env("FINHUB_SANDBOX_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD)
+            .env("FINHUB_SANDBOX_CONTROL_TOKEN", CANARY_CONTROL_TOKEN)
+            .env("FINHUB_SANDBOX_JWT_SECRET", CANARY_JWT_SECRET);
+        if json {
+            command.arg("--json");
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_no_canary(&format!("embedded, json {json}"), &out, dir.path(), &state);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_with_a_base_url_shows_no_secret() {
+    let sandbox = canary_sandbox().await;
+    let c = sandbox.credentials();
+    // The secrets as files, kept apart from where the run writes.
+    let secrets = tempfile::tempdir().unwrap();
+    let write = |name: &str, value: &str| {
+        let path = secrets.path().join(name);
+        std::fs::write(&path, format!("{value}\n")).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let key_file = write("tenant-key", CANARY_TENANT_KEY);
+    let secret_file = write("tenant-secret", CANARY_TENANT_SECRET);
+    let password_file = write("admin-password", CANARY_ADMIN_PASSWORD);
+
+    for (from_files, json) in [(false, false), (true, true), (false, true), (true, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("onboarding.json");
+        let mut command = finhub();
+        command
+            .current_dir(dir.path())
+            .args(["onboard", "--base-url", sandbox.base_url()])
+            .args(["--state", state.to_str().unwrap()]);
+        if from_files {
+            // Secrets from files, the other settings as flags.
+            command
+                .args(["--tenant-id", &c.tenant_id])
+                .args(["--admin-organization-id", &c.organization_id])
+                .args(["--admin-user-id", &c.admin_user_id])
+                .args(["--admin-username", &c.admin_username])
+                .args(["--tenant-key-file", &key_file])
+                .args(["--tenant-secret-file", &secret_file])
+                .args(["--admin-password-file", &password_file]);
+        } else {
+            command
+                .env("FINHUB_TENANT_ID", &c.tenant_id)
+                .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+                .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+                .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
+                .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
+                .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
+                .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD);
+        }
+        if json {
+            command.arg("--json");
+        }
+        let out = tokio::task::block_in_place(|| command.output().unwrap());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let what = format!("--base-url, files {from_files}, json {json}");
+        assert_no_canary(&what, &out, dir.path(), &state);
+    }
+    assert_eq!(sandbox.stats().side_effects.registrations, 4);
+}
+
+/// A failed run (its error line, its saved state) and the run that resumes
+/// it show no secret either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_and_resumed_onboarding_shows_no_secret() {
+    let sandbox = canary_sandbox().await;
+    sandbox
+        .faults()
+        .inject(FaultRule::status(503).on(Operation::AcceptConsent).times(1))
+        .unwrap();
+    let c = sandbox.credentials();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let run = |json: bool| {
+        let mut command = finhub();
+        command
+            .current_dir(dir.path())
+            .args(["onboard", "--base-url", sandbox.base_url()])
+            .args(["--state", state.to_str().unwrap()])
+            .env("FINHUB_TENANT_ID", &c.tenant_id)
+            .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+            .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+            .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
+            .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
+            .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
+            .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD);
+        if json {
+            command.arg("--json");
+        }
+        tokio::task::block_in_place(|| command.output().unwrap())
+    };
+    let failed = run(true);
+    assert!(!failed.status.success());
+    assert!(
+        text(&failed.stderr).starts_with("error: consents: server error"),
+        "{}",
+        text(&failed.stderr)
+    );
+    assert_no_canary("failed run", &failed, dir.path(), &state);
+    let resumed = run(false);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert_no_canary("resumed run", &resumed, dir.path(), &state);
+}
+
+#[test]
+fn validate_shows_no_secret_of_the_file() {
+    let canaries = [
+        ("/password", "CnryVal1-password!A9"),
+        ("/matchingPassword", "CnryVal2-matching!B8"),
+        ("/individualCustomer/user/password", "CnryVal3-user-pass!C7"),
+    ];
+    let mut valid: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/registration.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for pointer in [
+        "/password",
+        "/matchingPassword",
+        "/individualCustomer/user/password",
+    ] {
+        *valid.pointer_mut(pointer).unwrap() = Value::String("CnryVal0-Strong-pass!1".into());
+    }
+    // The secret fields of other requests, in case one is pasted in.
+    valid["tenantKey"] = Value::String(CANARY_TENANT_KEY.into());
+    valid["tenantSecret"] = Value::String(CANARY_TENANT_SECRET.into());
+    valid["token"] = Value::String("CnryVal4-token".into());
+    valid["refreshToken"] = Value::String("CnryVal5-refresh".into());
+
+    // Mismatched, weak and misplaced passwords: every violation printed.
+    let mut invalid = valid.clone();
+    for (pointer, canary) in canaries {
+        *invalid.pointer_mut(pointer).unwrap() = Value::String(canary.into());
+    }
+    *invalid
+        .pointer_mut("/individualCustomer/user/password")
+        .unwrap() = Value::String("cnryval6weak".into());
+    // A secret's value copied into a field that is printed is blanked too.
+    invalid["email"] = Value::String("CnryVal1-password!A9".into());
+    // A broken file around a secret: the parser error must not quote it.
+    let broken = r#"{"password": "CnryVal7-broken", "gender": 7 "#.to_string();
+
+    for (what, content, valid_file) in [
+        ("valid", valid.to_string(), true),
+        ("invalid", invalid.to_string(), false),
+        ("broken", broken, false),
+    ] {
+        let out = validate_file(&content);
+        assert_eq!(
+            out.status.success(),
+            valid_file,
+            "{what}: {}",
+            text(&out.stdout)
+        );
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        if what == "invalid" {
+            assert!(all.contains("password.mismatch"), "{all}");
+        }
+        for canary in [
+            "CnryVal",
+            "cnryval6weak",
+            CANARY_TENANT_KEY,
+            CANARY_TENANT_SECRET,
+        ] {
+            assert!(!all.contains(canary), "{what}: `{canary}` shown:\n{all}");
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! Authentication: password and tenant-key checks, the five-strikes login
 //! lockout, HS256 access tokens with FinHub's claims, and the [`Caller`]
 //! extractor that every protected operation uses to learn who is calling.
+//! The extractor also applies the operation's entry of the token table
+//! ([`Operation::access`]): a token of the wrong kind never reaches a
+//! handler.
 //!
 //! Secrets are kept only as SHA-256 digests and compared in constant time;
 //! no slow KDF, so login stays cheap under load.
@@ -22,7 +25,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::access::TokenKind;
 use crate::envelope::ApiError;
+use crate::operation::Operation;
 use crate::state::AppState;
 
 /// JWT issuer of every sandbox token (as FinHub's).
@@ -344,24 +349,20 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    pub fn is_admin(&self) -> bool {
-        self.user_type == UserType::Admin
-    }
-
-    /// 403 unless the caller holds an admin token.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "This operation requires an admin token (userType ADMIN)",
-            ))
+    /// The kind of token the caller presented.
+    pub fn kind(&self) -> TokenKind {
+        match self.user_type {
+            UserType::Admin => TokenKind::Admin,
+            UserType::Consumer => TokenKind::Customer,
         }
     }
 
-    /// 403 unless the caller is an admin or the customer `customer_id` itself.
+    /// 403 unless the caller may act for customer `customer_id`: an admin
+    /// (where the operation takes an admin token at all, which
+    /// [`Operation::access`] decided before the handler ran) or that
+    /// customer's own token.
     pub fn require_customer(&self, customer_id: &str) -> Result<(), ApiError> {
-        if self.is_admin() || self.customer_id.as_deref() == Some(customer_id) {
+        if self.kind() == TokenKind::Admin || self.customer_id.as_deref() == Some(customer_id) {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!(
@@ -393,6 +394,13 @@ fn authenticate(parts: &Parts, state: &AppState, expiry: Expiry) -> Result<Calle
             "Session terminated: the token was logged out",
         ));
     }
+    // The operation's entry of the token table decides which kind it takes.
+    let operation = parts
+        .extensions
+        .get::<Operation>()
+        .copied()
+        .ok_or_else(|| ApiError::internal("Internal sandbox error: no operation for the route"))?;
+    operation.admit(verified.caller.kind())?;
     Ok(verified.caller)
 }
 

@@ -545,6 +545,59 @@ mod tests {
             ..SandboxConfig::default()
         };
         config.validate().unwrap();
+
+        // The documented bounds, exactly at and just past each.
+        let with = |change: &dyn Fn(&mut SandboxConfig)| {
+            let mut config = SandboxConfig::default();
+            change(&mut config);
+            config.validate().map_err(|e| e.field)
+        };
+        let max = MAX_LIFETIME;
+        let past = MAX_LIFETIME + Duration::from_secs(1);
+        assert_eq!(max.as_secs(), 2_147_483_647);
+        assert!(
+            with(&|c| {
+                c.token_lifetime = max;
+                c.session_lifetime = max;
+            })
+            .is_ok()
+        );
+        assert_eq!(
+            with(&|c| {
+                c.token_lifetime = past;
+                c.session_lifetime = past;
+            }),
+            Err("token_lifetime".into())
+        );
+        assert_eq!(
+            with(&|c| c.lockout_duration = past),
+            Err("lockout_duration".into())
+        );
+        for (at, beyond) in [
+            (Duration::from_millis(1), Duration::ZERO),
+            (Duration::from_secs(3600), Duration::from_millis(3_600_001)),
+        ] {
+            assert!(with(&|c| c.header_read_timeout = at).is_ok());
+            assert!(with(&|c| c.body_read_timeout = at).is_ok());
+            assert_eq!(
+                with(&|c| c.header_read_timeout = beyond),
+                Err("header_read_timeout".into())
+            );
+            assert_eq!(
+                with(&|c| c.body_read_timeout = beyond),
+                Err("body_read_timeout".into())
+            );
+        }
+        assert!(with(&|c| c.max_connections = 1).is_ok());
+        assert!(with(&|c| c.max_connections = 65_536).is_ok());
+        assert_eq!(
+            with(&|c| c.max_connections = 65_537),
+            Err("max_connections".into())
+        );
+        assert_eq!(
+            with(&|c| c.lockout_threshold = 0),
+            Err("lockout_threshold".into())
+        );
     }
 
     #[test]

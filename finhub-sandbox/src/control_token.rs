@@ -79,8 +79,13 @@ mod tests {
     fn random_tokens_are_long_distinct_and_redacted() {
         let (a, b) = (ControlToken::random(), ControlToken::random());
         assert_ne!(a.expose(), b.expose());
-        // 32 bytes in base64url without padding.
+        // 32 bytes (256 bits) in base64url without padding.
         assert_eq!(a.expose().len(), 43);
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(a.expose())
+            .unwrap();
+        assert_eq!(bytes.len() * 8, 256);
         assert!(ControlToken::problem(a.expose()).is_none());
         assert!(a.matches(a.expose().as_bytes()));
         assert!(!a.matches(b.expose().as_bytes()));
@@ -94,6 +99,9 @@ mod tests {
     #[test]
     fn configured_tokens_are_checked() {
         assert!(ControlToken::problem("short").unwrap().contains("16"));
+        // At least 16 characters, exactly.
+        assert!(ControlToken::problem(&"x".repeat(15)).is_some());
+        assert!(ControlToken::problem(&"x".repeat(16)).is_none());
         assert!(ControlToken::problem("with a space in it!").is_some());
         assert!(ControlToken::problem("ci-fixed-control-token").is_none());
     }

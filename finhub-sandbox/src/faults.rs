@@ -456,6 +456,32 @@ mod tests {
             .contains("kind.ms")
         );
         assert!(f.list().is_empty());
+        // The documented bounds, exactly: status 200–599, rate 0–1, at most
+        // 600 000 ms of latency.
+        for status in [199, 600] {
+            assert!(FaultRule::status(status).validate().is_err(), "{status}");
+        }
+        for status in [200, 599] {
+            assert!(FaultRule::status(status).validate().is_ok(), "{status}");
+        }
+        for rate in [-0.01, 1.01, f64::NAN] {
+            assert!(
+                FaultRule::status(503).rate(rate).validate().is_err(),
+                "{rate}"
+            );
+        }
+        for rate in [0.0, 1.0] {
+            assert!(
+                FaultRule::status(503).rate(rate).validate().is_ok(),
+                "{rate}"
+            );
+        }
+        assert_eq!(MAX_LATENCY_MS, 10 * 60 * 1000);
+        assert!(
+            FaultRule::latency(Duration::from_millis(MAX_LATENCY_MS))
+                .validate()
+                .is_ok()
+        );
         let rule: FaultRule = serde_json::from_str(
             r#"{"operation":"create_admin_session","kind":{"type":"status","status":429,"retryAfter":2},"rate":0.5,"times":3}"#,
         )

@@ -28,6 +28,38 @@
 //! Responses are built from `finhub_api::types`, so they match the spec;
 //! request bodies are read into the generated request types.
 //!
+//! # Which token each operation takes
+//!
+//! One table, [`Operation::access`], applied to every request before its
+//! handler runs. It follows FinHub's pages (`docs/finhub-api.md` §2, §3.1,
+//! and the `Authorization` descriptions of `openapi.yaml`):
+//!
+//! | operation | token ([`Access`]) | why |
+//! |---|---|---|
+//! | `create_admin_session`, `create_customer_session` | none (login) | tenant key and secret in the body |
+//! | `get_categorization_hierarchy` | admin only | every page uses the admin token |
+//! | `register_individual_customer` | admin or customer ([`Either::Documented`]) | "admin or customer token" (§2.2) |
+//! | `refresh_customer_session`, `delete_customer_session` | customer only | the customer's session (§2.4, §2.5) |
+//! | `submit_customer_verification`, `create_verification` | admin or customer ([`Either::Disputed`]) | the customer's in the flow guide, the admin's in the step runner (§2.6, §2.7, I-24) |
+//! | `get_verification`, `upload_verification_document`, `check_activation_readiness`, `list_customer_wallets` | admin or customer ([`Either::Documented`]) | "admin or customer session"; any valid token is shown |
+//! | `approve_verification` | admin only | "admin privileges" (§2.11) |
+//! | `accept_consent` | customer only | the customer's JWT (§2.12, §3.1) |
+//! | `activate_customer` | admin or customer ([`Either::Disputed`]) | the admin's per the step runner, the customer's per an older page (§2.14, I-31) |
+//!
+//! * A valid token of a kind the operation does not take: 403
+//!   `Insufficient permissions: <operation> requires …` in the envelope,
+//!   with `data: {operation, required, presented}`; nothing is done.
+//! * A customer's token must belong to the customer the call is about (the
+//!   customer in the path, `customerId` in the body of
+//!   `create_verification`, the owner of the verification, the user of the
+//!   session): another customer's token gets 403 `The token does not belong
+//!   to customer '<id>'` (or `… to this session's user`).
+//! * Where FinHub's pages disagree ([`Either::Disputed`]) the sandbox
+//!   accepts both kinds rather than refuse what the real server may accept;
+//!   so against the sandbox a client's routing of those operations is not
+//!   checked.
+//! * Missing, malformed, foreign, expired or logged-out tokens: 401.
+//!
 //! # Who can reach it, and limits
 //!
 //! The sandbox listens on the developer's machine, so it defends itself
@@ -69,6 +101,7 @@
 
 #![warn(missing_docs)]
 
+mod access;
 mod auth;
 mod body;
 mod catalog;
@@ -89,6 +122,7 @@ mod server;
 mod state;
 mod stats;
 
+pub use access::{Access, Either, TokenKind};
 pub use clock::{Clock, ClockLimit};
 pub use config::{
     ConfigError, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER_ID, DEFAULT_ADMIN_USERNAME,

@@ -1,5 +1,6 @@
 //! Activation: `check_activation_readiness` (always 200, flags tell) and
-//! `activate_customer` (admin): 409 when already active, 422 naming what is
+//! `activate_customer` (the admin's or the customer's own token: FinHub's
+//! pages disagree, I-31): 409 when already active, 422 naming what is
 //! missing until KYC is approved and all three consents are accepted; then
 //! the customer and user become active and get two wallets, the product
 //! wallet with an IBAN whose check digits are valid.
@@ -128,14 +129,14 @@ fn activated_wallet(customer_id: &str, wallet: &WalletRecord) -> Wallet {
     }
 }
 
-/// `POST /api/v2.1/customer/individual/{customerId}/activation` (admin)
+/// `POST /api/v2.1/customer/individual/{customerId}/activation`
 pub(crate) async fn activate_customer(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(customer_id): Path<String>,
     body: JsonRequest,
 ) -> ApiResult {
-    caller.require_admin()?;
+    caller.require_customer(&customer_id)?;
     let request: ActivationRequest = body.decode()?;
     let mut errors = Vec::new();
     if request.user_id.trim().is_empty() {

@@ -1,7 +1,9 @@
 //! [`OperationLayer`]: what runs around every operation. It counts the
-//! request, opens its tracing span (operation id, method, status, latency;
-//! never bodies, tokens or secrets), applies the fault rules, and checks the
-//! standard headers before the handler runs.
+//! request, marks it with its [`Operation`] (which the authentication
+//! extractor looks up in the token table), opens its tracing span
+//! (operation id, method, status, latency; never bodies, tokens or
+//! secrets), applies the fault rules, and checks the standard headers
+//! before the handler runs.
 //!
 //! A hand-written tower layer rather than `middleware::from_fn`: each route
 //! knows its operation, so nothing is looked up per request, and it
@@ -97,13 +99,15 @@ where
 async fn around<S>(
     state: Arc<AppState>,
     operation: Operation,
-    request: Request,
+    mut request: Request,
     inner: S,
 ) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
     state.counters.request(operation);
+    // The authentication extractor reads it to apply the token table.
+    request.extensions_mut().insert(operation);
     let span = tracing::info_span!(
         "finhub_sandbox.request",
         operation = operation.id(),

@@ -341,11 +341,11 @@ pub(crate) async fn create_customer_session(
     )))
 }
 
-/// The caller may manage the session of (`customer_id`, `user_id`).
+/// The caller may manage the session of (`customer_id`, `user_id`): only
+/// with that user's own token (these operations take no admin token, see
+/// [`Operation::access`](crate::operation::Operation::access)).
 fn may_manage(caller: &Caller, customer_id: &str, user_id: &str) -> Result<(), ApiError> {
-    if caller.is_admin()
-        || (caller.user_id == user_id && caller.customer_id.as_deref() == Some(customer_id))
-    {
+    if caller.user_id == user_id && caller.customer_id.as_deref() == Some(customer_id) {
         Ok(())
     } else {
         Err(ApiError::forbidden(

@@ -508,8 +508,14 @@ impl RawReply {
 }
 
 /// Generous bound for anything the server should do promptly; it only
-/// fails a test that would otherwise hang.
+/// fails a test that would otherwise hang. Tests never assert that
+/// something was fast: real time decides nothing else (the clock of the
+/// sandbox is injected, see `Clock::manual`).
 pub const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Bound for a shutdown: ten times the sandbox's grace period for open
+/// connections (5 s), so only a shutdown that hangs fails.
+pub const SHUTDOWN_BOUND: std::time::Duration = std::time::Duration::from_secs(10 * 5);
 
 /// Writes `request` (a whole HTTP/1.1 message, which should say
 /// `Connection: close`) on a fresh connection and reads the answer up to

@@ -29,6 +29,21 @@ fn login_request(sandbox: &Sandbox, host: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A route template with every `{parameter}` replaced by an id.
+fn route_with_ids(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "id-1"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn get_request(path: &str, host: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").into_bytes()
 }
@@ -54,11 +69,21 @@ async fn foreign_hosts_are_refused_on_every_route() {
             "/__sandbox/stats",
             "/__sandbox/faults",
             "/__sandbox/health",
+            "/__sandbox/clock",
             "/nothing-here",
         ] {
             let reply = raw(addr, &get_request(path, &host)).await;
             reply.expect(421);
             assert!(reply.body.get("data").is_none() || reply.body["data"]["requests"].is_null());
+        }
+        // Every operation's route, with its method.
+        for operation in Operation::ALL {
+            let path = route_with_ids(operation.path());
+            let request = format!(
+                "{} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                operation.method()
+            );
+            raw(addr, request.as_bytes()).await.expect(421);
         }
     }
     // No Host at all (HTTP/1.0) is not a loopback host either.

@@ -32,17 +32,22 @@ async fn axum_rejections_are_enveloped() {
     let sandbox = Sandbox::start().await.unwrap();
     let api = Api::new(&sandbox);
     let admin = api.admin_login().await.token;
+    let customer = api.onboard_start(&admin, &common::email("envelope")).await;
     let tenant = sandbox.credentials().tenant_id;
-    let request = |method: Method, path: &str| {
+    let request_with = |method: Method, path: &str, token: &str| {
         let mut request = api
             .client
             .request(method, format!("{}{path}", api.base))
-            .bearer_auth(&admin);
+            .bearer_auth(token);
         for (name, value) in common::standard_headers(&tenant) {
             request = request.header(name, value);
         }
         request
     };
+    let request = |method: Method, path: &str| request_with(method, path, &admin);
+    // Consents take the customer's own token (an admin's is refused first).
+    let as_customer =
+        |method: Method, path: &str| request_with(method, path, &customer.session.token);
 
     // Path parameters that are not UTF-8, on a journey route and a control route.
     let response = request(Method::GET, "/api/v2.1/verifications/%FF")
@@ -51,7 +56,7 @@ async fn axum_rejections_are_enveloped() {
         .unwrap();
     let message = envelope(response, 400).await;
     assert!(message.contains("UTF-8"), "{message}");
-    let response = request(
+    let response = as_customer(
         Method::POST,
         "/api/v2.1/customer/individual/%C3%28/consents/terms",
     )
@@ -67,22 +72,26 @@ async fn axum_rejections_are_enveloped() {
     envelope(response, 400).await;
 
     // Bodies: not JSON, wrong content type, too deep.
-    let consent = "/api/v2.1/customer/individual/nobody/consents/terms";
-    let response = request(Method::POST, consent)
+    let consent = format!(
+        "/api/v2.1/customer/individual/{}/consents/terms",
+        customer.id
+    );
+    let consent = consent.as_str();
+    let response = as_customer(Method::POST, consent)
         .header("content-type", "application/json")
         .body("{")
         .send()
         .await
         .unwrap();
     envelope(response, 400).await;
-    let response = request(Method::POST, consent)
+    let response = as_customer(Method::POST, consent)
         .header("content-type", "text/plain")
         .body("accepted")
         .send()
         .await
         .unwrap();
     envelope(response, 415).await;
-    let response = request(Method::POST, consent)
+    let response = as_customer(Method::POST, consent)
         .header("content-type", "application/json")
         .body("[".repeat(10_000))
         .send()

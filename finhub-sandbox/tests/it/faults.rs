@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use finhub_sandbox::{FaultKind, FaultRule, Operation, Sandbox};
+use chrono::{TimeZone, Utc};
+use finhub_sandbox::{Clock, FaultKind, FaultRule, Operation, Sandbox};
 use serde_json::{Value, json};
 
-use crate::common::{self, Api};
+use crate::common::{self, Api, PROMPTLY};
 
 fn categorization(sandbox: &Sandbox) -> String {
     format!(
@@ -112,16 +113,20 @@ async fn latency_delays_the_answer() {
     )
     .await
     .expect(200);
+    // A lower bound only: a Tokio sleep never ends early, however loaded
+    // the machine, so this cannot fail by accident.
     assert!(
         started.elapsed() >= Duration::from_millis(150),
         "{:?}",
         started.elapsed()
     );
+    assert_eq!(sandbox.stats().faults_injected, 1);
 
-    // A client timeout shorter than the latency fires.
+    // A client timeout far shorter than the latency (the longest a fault
+    // may add, 6000 times the timeout) fires.
     sandbox
         .faults()
-        .inject(FaultRule::latency(Duration::from_secs(5)).times(1))
+        .inject(FaultRule::latency(Duration::from_millis(finhub_sandbox::MAX_LATENCY_MS)).times(1))
         .unwrap();
     let result = api
         .client
@@ -179,7 +184,7 @@ async fn dropped_connections_get_no_response() {
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut received = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+    let read = tokio::time::timeout(PROMPTLY, stream.read_to_end(&mut received))
         .await
         .expect("the server closes the connection");
     assert!(read.is_ok() || received.is_empty());
@@ -332,7 +337,12 @@ async fn error_rates_are_seeded_and_repeatable() {
 
 #[tokio::test]
 async fn faults_and_stats_over_http() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 1, 13, 10, 0, 0).unwrap();
+    let sandbox = Sandbox::builder()
+        .clock(Clock::manual(start))
+        .start()
+        .await
+        .unwrap();
     let api = Api::new(&sandbox);
     let control = |path: &str| format!("{}/__sandbox{path}", api.base);
     let client = &common::control_client(&sandbox);
@@ -382,6 +392,40 @@ async fn faults_and_stats_over_http() {
         .await;
     reply.expect(429);
     assert_eq!(reply.headers["retry-after"], "3");
+
+    // Every kind the README names, by its name over HTTP.
+    for (kind, expected) in [
+        (
+            json!({"type": "latency", "ms": 5}),
+            FaultKind::Latency { ms: 5 },
+        ),
+        (
+            json!({"type": "status", "status": 503}),
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        ),
+        (json!({"type": "dropConnection"}), FaultKind::DropConnection),
+        (json!({"type": "malformedJson"}), FaultKind::MalformedJson),
+        (json!({"type": "truncatedBody"}), FaultKind::TruncatedBody),
+        (
+            json!({"type": "wrongContentType"}),
+            FaultKind::WrongContentType,
+        ),
+    ] {
+        let response = client
+            .post(control("/faults"))
+            .json(&json!({"operation": "get_verification", "kind": kind}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{kind}");
+        let listed = sandbox.faults().list();
+        assert_eq!(listed.last().unwrap().rule.kind, expected, "{kind}");
+    }
+    assert_eq!(sandbox.faults().list().len(), 6);
+    sandbox.faults().clear();
 
     // Bad rules are refused with the reason.
     for bad in [
@@ -473,11 +517,16 @@ async fn faults_and_stats_over_http() {
         .unwrap();
     let read =
         |v: &Value| chrono::DateTime::parse_from_rfc3339(v["now"].as_str().unwrap()).unwrap();
-    assert!((read(&after) - read(&before)).num_seconds() >= 7200);
+    assert_eq!(read(&before), start);
+    assert_eq!((read(&after) - read(&before)).num_seconds(), 7200);
+    assert_eq!(sandbox.clock().now(), start + chrono::TimeDelta::hours(2));
 }
 
+/// The counters count each request and side effect exactly (what a
+/// client's test relies on to prove it did not repeat a POST; the clients
+/// themselves are put to that proof in the fault suite and the CLI's tests).
 #[tokio::test]
-async fn counters_prove_a_client_did_not_repeat_a_post() {
+async fn counters_count_every_request_and_side_effect_of_a_journey() {
     let sandbox = Sandbox::start().await.unwrap();
     let api = Api::new(&sandbox);
     let admin = api.admin_login().await.token;

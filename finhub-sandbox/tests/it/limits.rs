@@ -257,6 +257,9 @@ async fn connections_over_the_limit_wait_for_a_free_slot() {
         )
         .await
         .unwrap();
+    // Looked at for half a second: a server that keeps the limit never
+    // answers here, so this cannot fail by accident (it could only miss a
+    // server that breaks the limit late).
     let mut byte = [0u8; 1];
     let waited = tokio::time::timeout(Duration::from_millis(500), third.read(&mut byte)).await;
     assert!(waited.is_err(), "served over the limit: {waited:?}");

@@ -1,8 +1,10 @@
 //! Integration tests of the sandbox, all against a real server on 127.0.0.1.
 
+mod access;
 mod auth;
 mod common;
 mod control;
+mod documented;
 mod envelope;
 mod faults;
 mod journey;

@@ -330,9 +330,9 @@ async fn unknown_ids_are_404() {
     api.wallets(&admin, nobody)
         .await
         .expect_error(404, &format!("Customer '{nobody}' not found"));
-    api.consent(&admin, nobody, "terms")
-        .await
-        .expect_error(404, &format!("Customer '{nobody}' not found"));
+    // Consents take only the customer's own token, which no unknown
+    // customer has: the admin's token is refused before the lookup.
+    api.consent(&admin, nobody, "terms").await.expect(403);
     api.activate(&admin, nobody, "someone")
         .await
         .expect_error(404, &format!("Customer '{nobody}' not found"));

@@ -6,7 +6,7 @@ use std::time::Duration;
 use finhub_sandbox::{Sandbox, SandboxConfig, SandboxError, serve_with_shutdown};
 use serde_json::Value;
 
-use crate::common::Api;
+use crate::common::{Api, PROMPTLY, SHUTDOWN_BOUND};
 
 #[tokio::test]
 async fn starts_on_loopback_and_stops() {
@@ -21,7 +21,7 @@ async fn starts_on_loopback_and_stops() {
     Api::new(&sandbox).admin_login().await;
 
     let addr = sandbox.addr();
-    tokio::time::timeout(Duration::from_secs(10), sandbox.shutdown())
+    tokio::time::timeout(SHUTDOWN_BOUND, sandbox.shutdown())
         .await
         .expect("shutdown completes");
     assert!(
@@ -35,15 +35,15 @@ async fn drop_stops_the_server() {
     let sandbox = Sandbox::start().await.unwrap();
     let addr = sandbox.addr();
     drop(sandbox);
-    let mut closed = false;
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_err() {
-            closed = true;
-            break;
+    // The server stops in its own task: look until the listener is gone
+    // (the bound only turns a server that never stops into a failure).
+    let closed = tokio::time::timeout(PROMPTLY, async {
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(closed, "the listener outlived the handle");
+    })
+    .await;
+    assert!(closed.is_ok(), "the listener outlived the handle");
 }
 
 #[tokio::test]
@@ -66,6 +66,14 @@ async fn serves_a_callers_listener_with_its_config() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    // Without a configured control token the control endpoints stay shut.
+    for token in [None, Some("a-guessed-control-token")] {
+        let mut request = reqwest::Client::new().get(format!("http://{addr}/__sandbox/stats"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401);
+    }
     let response = reqwest::Client::new()
         .post(format!(
             "http://{addr}/api/v2.1/admin/organization/{}/users/{}/sessions",
@@ -88,7 +96,7 @@ async fn serves_a_callers_listener_with_its_config() {
         .unwrap();
     assert_eq!(response.status(), 200);
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), server)
+    tokio::time::timeout(SHUTDOWN_BOUND, server)
         .await
         .expect("serve returns after the signal")
         .unwrap()
