@@ -135,6 +135,7 @@ async fn journey_bodies_reach_the_server_only_when_valid() {
         customer_id: None,
         description: None,
         document_category: None,
+        doc_id: None,
     };
     let err = send_if_valid(&bad_upload, || {
         client.upload_verification_document("v-1", &bad_upload)
