@@ -287,6 +287,7 @@ async fn every_typed_method_refuses_invalid_input_and_sends_nothing() {
         customer_id: None,
         description: None,
         document_category: None,
+        doc_id: None,
     };
     let result = customer.upload_document(VERIFICATION, &upload).await;
     if let Err(Error::Validation { violations, .. }) = &result {

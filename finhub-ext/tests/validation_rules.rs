@@ -913,6 +913,7 @@ fn upload(content: &str) -> UploadVerificationDocumentRequest {
         file_size: None,
         description: None,
         document_category: None,
+        doc_id: None,
     }
 }
 

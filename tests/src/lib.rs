@@ -22,6 +22,69 @@ pub fn spec() -> Value {
     serde_yaml::from_str(&text).expect("openapi.yaml is valid YAML")
 }
 
+/// FinHub's published OpenAPI document of the create-customer-session
+/// operation, kept verbatim in `tests/fixtures/published/`, as JSON.
+pub fn published() -> Value {
+    let path = workspace().join("tests/fixtures/published/create-customer-session.openapi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml::from_str(&text).expect("the published document is valid YAML")
+}
+
+/// The operation FinHub published in OpenAPI form (method, path): it stands
+/// in `openapi.yaml` exactly as published, without examples.
+pub const PUBLISHED_OPERATION: (&str, &str) = (
+    "post",
+    "/api/v2.1/customer/individual/{customerId}/users/{userId}/sessions",
+);
+
+/// The JSON-pointer form of a path template.
+fn escaped(path: &str) -> String {
+    path.replace('~', "~0").replace('/', "~1")
+}
+
+/// The example value of a media type object: its `example`, else the value
+/// of its first named Example Object.
+fn media_example(media: &Value) -> Option<Value> {
+    media.get("example").cloned().or_else(|| {
+        media
+            .get("examples")?
+            .as_object()?
+            .values()
+            .next()?
+            .get("value")
+            .cloned()
+    })
+}
+
+/// The request body example of an operation in the spec.
+pub fn request_example(spec: &Value, method: &str, path: &str) -> Option<Value> {
+    let pointer = format!(
+        "/paths/{}/{method}/requestBody/content/application~1json",
+        escaped(path)
+    );
+    media_example(spec.pointer(&pointer)?)
+}
+
+/// The 200 answer of an operation: the spec's example, or for the published
+/// create-session operation (FinHub published it without one) the login
+/// answer captured on FinHub's sessions page
+/// (`tests/fixtures/captured/session-runner.json`).
+pub fn success_example(spec: &Value, method: &str, path: &str) -> Value {
+    let pointer = format!(
+        "/paths/{}/{method}/responses/200/content/application~1json",
+        escaped(path)
+    );
+    if let Some(example) = spec.pointer(&pointer).and_then(media_example) {
+        return example;
+    }
+    assert_eq!(
+        (method, path),
+        PUBLISHED_OPERATION,
+        "{method} {path} has no 200 example"
+    );
+    fixture("captured/session-runner.json")
+}
+
 /// A JSON fixture under `tests/fixtures/`.
 pub fn fixture(name: &str) -> Value {
     let path = workspace().join("tests/fixtures").join(name);

@@ -8,7 +8,7 @@
 
 use finhub_api::types;
 use finhub_ext::{AdminCredentials, CustomerCredentials, EndUser, FinhubClient, RetryPolicy};
-use finhub_tests::spec;
+use finhub_tests::{request_example, spec};
 
 const TENANT: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
 const ORGANIZATION: &str = "0b6f2f4e-8d1a-4c3b-9e5f-7a2d1c0b9e8f";
@@ -16,17 +16,9 @@ const ADMIN_USER: &str = "5c1d9e7a-3b2f-4a6c-8d0e-1f2a3b4c5d6e";
 
 /// The request example of an operation in the vendored spec.
 fn example<T: serde::de::DeserializeOwned>(method: &str, path: &str) -> T {
-    let spec = spec();
-    let pointer = format!(
-        "/paths/{}/{method}/requestBody/content/application~1json/example",
-        path.replace('~', "~0").replace('/', "~1")
-    );
-    serde_json::from_value(
-        spec.pointer(&pointer)
-            .unwrap_or_else(|| panic!("no example at {pointer}"))
-            .clone(),
-    )
-    .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    let value = request_example(&spec(), method, path)
+        .unwrap_or_else(|| panic!("{method} {path} has no request example"));
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Every request body finhub-ext sends during the journey — built with its
 //! builders, or internally (logins, refresh) — validates against the request
 //! schema of its operation in the vendored `openapi.yaml` (the 3.1 form).
-//! The double answers every call with the spec's own 200 example.
+//! The double answers every call with the spec's own 200 example (the
+//! captured login answer for the published login, which has none).
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,7 @@ use finhub_ext::builders::{
     DocumentUploadBuilder, Gender, PostalAddress, RegistrationBuilder, VerificationBuilder,
 };
 use finhub_ext::{AdminCredentials, CustomerCredentials, FinhubClient};
-use finhub_tests::{schema_violations, spec};
+use finhub_tests::{schema_violations, spec, success_example};
 use httpmock::MockServer;
 use serde_json::Value;
 
@@ -23,11 +24,7 @@ type Recorded = Arc<Mutex<Vec<(String, Value)>>>;
 async fn double(spec: &Value, recorded: &Recorded) -> MockServer {
     let server = MockServer::start_async().await;
     for op in finhub_ext::operation::OPERATIONS {
-        let item = &spec["paths"][op.path][op.method.as_str().to_lowercase()];
-        let example = item
-            .pointer("/responses/200/content/application~1json/example")
-            .cloned()
-            .unwrap();
+        let example = success_example(spec, &op.method.as_str().to_lowercase(), op.path);
         let pattern = format!("^{}$", regex_path(op.path));
         let (id, recorded) = (op.id.to_string(), recorded.clone());
         server

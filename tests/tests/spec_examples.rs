@@ -1,9 +1,10 @@
 //! Every example of the vendored `openapi.yaml` (requests and responses)
 //! decodes into the generated type of its schema and encodes back to the same
-//! JSON meaning.
+//! JSON meaning. The published create-session operation has none (FinHub
+//! published it without examples); its answers are the captured fixtures.
 
 use finhub_api::types;
-use finhub_tests::{examples, meaning, spec};
+use finhub_tests::{PUBLISHED_OPERATION, examples, meaning, spec};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -57,7 +58,7 @@ fn round_trip_schema(name: &str, value: &Value) -> Option<Result<Value, String>>
 fn every_spec_example_round_trips_through_the_generated_types() {
     let examples = examples(&spec());
     assert!(
-        examples.len() >= 25,
+        examples.len() >= 23,
         "only {} examples found",
         examples.len()
     );
@@ -92,6 +93,15 @@ fn every_operation_has_request_and_response_examples() {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let name = format!("{} {path}", method.to_uppercase());
+            if (method.as_str(), path.as_str()) == PUBLISHED_OPERATION {
+                assert!(
+                    !examples
+                        .iter()
+                        .any(|e| e.origin.starts_with(&format!("{name} "))),
+                    "{name} is FinHub's published operation, which has no examples"
+                );
+                continue;
+            }
             assert!(
                 examples
                     .iter()

@@ -93,3 +93,37 @@ async fn typed_error_responses_reach_the_client_as_typed_errors() {
         "invalid tenant keys: create_admin_session (HTTP 403): Invalid Tenant Keys"
     );
 }
+
+#[tokio::test]
+async fn the_customer_login_has_a_typed_403_invalid_tenant_keys() {
+    // FinHub's published login declares no 403; the sessions page documents
+    // "403 - Invalid Tenant Keys" and the `documented-additions` override
+    // adds it, so the typed mock offers it.
+    let server = MockServer::start_async().await;
+    let login = server.create_customer_session(|when, then| {
+        when.customer_id("c-1").user_id("u-1");
+        then.forbidden(&types::ErrorEnvelope {
+            code: Some(serde_json::json!(403)),
+            message: Some("Invalid Tenant Keys".into()),
+            ..Default::default()
+        });
+    });
+    let client = FinhubClient::builder()
+        .base_url(server.base_url())
+        .tenant_id(TENANT)
+        .tenant_key("wrong")
+        .tenant_secret("wrong")
+        .build()
+        .unwrap();
+    let err = client
+        .customer_login(finhub_ext::CustomerCredentials::new(
+            "c-1", "u-1", "user", "password",
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, finhub_ext::Error::InvalidTenantKeys(_)),
+        "{err:?}"
+    );
+    login.assert_async().await;
+}

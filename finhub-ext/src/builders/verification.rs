@@ -200,6 +200,7 @@ impl DocumentUploadBuilder {
             customer_id: self.customer_id.clone(),
             description: self.description.clone(),
             document_category: None,
+            doc_id: None,
         };
         if let Err(found) = body.validate() {
             for v in found {

@@ -212,6 +212,7 @@ fn respond(
             ),
             error_type: Some("NONE".into()),
             user,
+            user_id: None,
         }),
     }
 }

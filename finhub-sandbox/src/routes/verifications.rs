@@ -453,6 +453,7 @@ mod tests {
         UploadVerificationDocumentRequest {
             customer_id: None,
             description: None,
+            doc_id: None,
             document_category: None,
             document_type: kind.into(),
             file_content: content.into(),

@@ -173,6 +173,7 @@ async fn generated_client_completes_the_journey() {
                 &UploadVerificationDocumentRequest {
                     customer_id: Some(customer_id.clone()),
                     description: None,
+                    doc_id: None,
                     document_category: None,
                     document_type: document_type.into(),
                     file_content: PDF_BASE64.into(),

@@ -56,9 +56,15 @@ pub struct Rule {
     pub apply: fn(&mut Value, &Overrides) -> Result<(), NormalizeError>,
 }
 
-/// Every rule, in the order they run: first the 3.1 → 3.0 conversion, then
-/// the API corrections from the overrides file, then the generator checks.
+/// Every rule, in the order they run: first the documented additions (in
+/// FinHub's 3.1 form), then the 3.1 → 3.0 conversion, then the API
+/// corrections from the overrides file, then the generator checks.
 pub const RULES: &[Rule] = &[
+    Rule {
+        name: "documented-additions",
+        summary: "facts documented on other pages added to the published spec",
+        apply: overrides::documented_additions,
+    },
     Rule {
         name: "openapi-version",
         summary: "openapi 3.1.x → 3.0.3",

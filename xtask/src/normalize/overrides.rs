@@ -14,6 +14,10 @@ use super::walk::{Location, METHODS, visit_schemas};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Overrides {
+    /// Facts FinHub documents on other pages, added to its published spec
+    /// without editing `openapi.yaml` (which stays as FinHub published it).
+    #[serde(default)]
+    pub documented_additions: Vec<Addition>,
     /// `"METHOD /path"` → operationId. Every operation needs one.
     pub operation_ids: BTreeMap<String, String>,
     /// Header parameters removed from every operation (the runtime injects them).
@@ -31,6 +35,19 @@ pub struct Overrides {
     pub success_status: SuccessStatus,
     /// The schema given to every error response.
     pub error_envelope: ErrorEnvelope,
+}
+
+/// One node added to FinHub's published spec: a field or a response that
+/// FinHub's published schema lacks but another of its pages documents.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Addition {
+    /// JSON pointer (RFC 6901) of the node to add. Its parent must exist.
+    pub at: String,
+    /// Why, citing the `§`/`I-` of `docs/finhub-api.md` that documents it.
+    pub reason: String,
+    /// The node, written in FinHub's own (OpenAPI 3.1) form.
+    pub value: Value,
 }
 
 /// How success responses are matched.
@@ -91,6 +108,48 @@ fn operations(doc: &mut Value) -> Vec<(String, &mut Map<String, Value>, Location
         }
     }
     out
+}
+
+/// Adds the `documented-additions` of the overrides to the document, in
+/// FinHub's 3.1 form, before any conversion. The parent of each node must
+/// exist. A node the spec already has is accepted only when it is identical
+/// (so the rule is idempotent); a different one is an error, so a new FinHub
+/// spec that publishes the fact in its own words makes regen ask for the
+/// addition to be removed instead of silently overwriting FinHub's text.
+pub fn documented_additions(doc: &mut Value, ov: &Overrides) -> Result<(), NormalizeError> {
+    let rule = "documented-additions";
+    for addition in &ov.documented_additions {
+        let at = Location {
+            pointer: addition.at.clone(),
+            operation: None,
+        };
+        if addition.reason.trim().is_empty() {
+            return Err(at.error(rule, "the addition gives no reason"));
+        }
+        let Some((parent, last)) = addition.at.rsplit_once('/') else {
+            return Err(at.error(rule, "`at` is not a JSON pointer (it must start with `/`)"));
+        };
+        let key = last.replace("~1", "/").replace("~0", "~");
+        let Some(Value::Object(parent)) = doc.pointer_mut(parent) else {
+            return Err(at.error(
+                rule,
+                format!("the spec has no object at `{parent}` to add `{key}` to"),
+            ));
+        };
+        match parent.get(&key) {
+            Some(existing) if existing == &addition.value => {}
+            Some(_) => {
+                return Err(at.error(
+                    rule,
+                    "the spec already declares this node differently; FinHub now publishes it: remove the addition from openapi.overrides.yaml",
+                ));
+            }
+            None => {
+                parent.insert(key, addition.value.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Gives every operation its reviewed operationId. An operation with none,
@@ -221,11 +280,35 @@ pub fn sensitive_fields(doc: &mut Value, ov: &Overrides) -> Result<(), Normalize
     })
 }
 
+/// Whether a `oneOf`/`anyOf` holds exactly a date-time string and an integer
+/// (epoch milliseconds, the form FinHub sends `uploadDate` in).
+fn date_time_or_epoch(branches: &[Value]) -> bool {
+    let of_type = |b: &Value, t: &str| b.get("type").and_then(Value::as_str) == Some(t);
+    let date_time = branches
+        .iter()
+        .filter(|b| {
+            of_type(b, "string") && b.get("format").and_then(Value::as_str) == Some("date-time")
+        })
+        .count();
+    let integer = branches.iter().filter(|b| of_type(b, "integer")).count();
+    branches.len() == 2 && date_time == 1 && integer == 1
+}
+
 /// Reduces every `format: date-time` string to the exact shape that the
 /// generator maps to `finhub_api::LenientTimestamp` (offset optional, 0–9
-/// fraction digits, epoch milliseconds).
+/// fraction digits, epoch milliseconds). A `oneOf`/`anyOf` of a date-time
+/// string and an integer (epoch milliseconds) is the same type: it reads both.
 pub fn lenient_timestamps(doc: &mut Value, _: &Overrides) -> Result<(), NormalizeError> {
     visit_schemas(doc, &mut |schema, _| {
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(branches)) = schema.get(key)
+                && date_time_or_epoch(branches)
+            {
+                schema.shift_remove(key);
+                schema.insert("type".into(), Value::String("string".into()));
+                reduce_to(schema, "date-time");
+            }
+        }
         if schema.get("format").and_then(Value::as_str) == Some("date-time")
             && schema.get("type").and_then(Value::as_str) == Some("string")
         {

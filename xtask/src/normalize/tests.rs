@@ -104,6 +104,7 @@ fn the_whole_pipeline_turns_a_31_document_into_30() {
     let doc = load(&fixtures().join("strip-extensions/before.yaml"));
     let mut ov = overrides();
     ov.operation_ids.clear();
+    ov.documented_additions.clear();
     ov.operation_ids.insert("POST /a".into(), "post_a".into());
     let out = normalize(doc, &ov).unwrap();
     assert_eq!(out["openapi"], "3.0.3");
