@@ -1,5 +1,7 @@
 //! [`Access`]: which bearer token each operation takes. This is the
-//! sandbox's one table of token kinds ([`Operation::access`]); the
+//! sandbox's one table of token kinds ([`Access::of`], an exhaustive
+//! `match` on the generated [`Operation`], so an operation added to
+//! `openapi.yaml` does not compile here until it has an entry); the
 //! authentication extractor applies it to every request before a handler
 //! runs, so no handler decides on its own which kind it takes.
 //!
@@ -20,10 +22,10 @@
 //! owner of the verification); the handlers check that with
 //! `Caller::require_customer`, 403 otherwise.
 
+use finhub_api::Operation;
 use serde_json::json;
 
 use crate::envelope::ApiError;
-use crate::operation::Operation;
 
 /// The kind of a bearer token: its `userType` claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,12 +91,12 @@ impl Access {
     }
 }
 
-impl Operation {
-    /// Which token the operation takes: the sandbox's table, one entry per
+impl Access {
+    /// Which token `operation` takes: the sandbox's table, one entry per
     /// operation (see the crate docs for the table with its sources).
-    pub fn access(self) -> Access {
+    pub fn of(operation: Operation) -> Access {
         use Either::{Disputed, Documented};
-        match self {
+        match operation {
             // No token: the tenant key and secret are in the body (§1.10, §2.3).
             Operation::CreateAdminSession | Operation::CreateCustomerSession => Access::Login,
             // §2.1 and §3.1: the admin token; openapi.yaml: "from an admin session".
@@ -127,27 +129,27 @@ impl Operation {
             Operation::ActivateCustomer => Access::AdminOrCustomer(Disputed),
         }
     }
+}
 
-    /// 403 "Insufficient permissions" unless a token of `kind` may call
-    /// this operation.
-    pub(crate) fn admit(self, kind: TokenKind) -> Result<(), ApiError> {
-        let access = self.access();
-        if access.accepts(kind) {
-            return Ok(());
-        }
-        let required = match access.only() {
-            Some(TokenKind::Admin) => "an admin token (userType ADMIN)",
-            Some(TokenKind::Customer) | None => {
-                "the token of the customer it is about (userType CONSUMER)"
-            }
-        };
-        let message = format!("Insufficient permissions: {self} requires {required}");
-        Err(ApiError::forbidden(message).with_data(json!({
-            "operation": self.id(),
-            "required": access.only().map(TokenKind::user_type),
-            "presented": kind.user_type(),
-        })))
+/// 403 "Insufficient permissions" unless a token of `kind` may call
+/// `operation`.
+pub(crate) fn admit(operation: Operation, kind: TokenKind) -> Result<(), ApiError> {
+    let access = Access::of(operation);
+    if access.accepts(kind) {
+        return Ok(());
     }
+    let required = match access.only() {
+        Some(TokenKind::Admin) => "an admin token (userType ADMIN)",
+        Some(TokenKind::Customer) | None => {
+            "the token of the customer it is about (userType CONSUMER)"
+        }
+    };
+    let message = format!("Insufficient permissions: {operation} requires {required}");
+    Err(ApiError::forbidden(message).with_data(json!({
+        "operation": operation.id(),
+        "required": access.only().map(TokenKind::user_type),
+        "presented": kind.user_type(),
+    })))
 }
 
 #[cfg(test)]
@@ -157,10 +159,10 @@ mod tests {
     #[test]
     fn every_operation_with_a_token_admits_at_least_one_kind() {
         for operation in Operation::ALL {
-            let access = operation.access();
+            let access = Access::of(operation);
             let admitted = [TokenKind::Admin, TokenKind::Customer]
                 .into_iter()
-                .filter(|kind| operation.admit(*kind).is_ok())
+                .filter(|kind| admit(operation, *kind).is_ok())
                 .count();
             match access {
                 Access::Admin | Access::Customer => assert_eq!(admitted, 1, "{operation}"),
@@ -173,9 +175,7 @@ mod tests {
 
     #[test]
     fn a_refusal_names_the_operation_and_the_kinds() {
-        let error = Operation::AcceptConsent
-            .admit(TokenKind::Admin)
-            .unwrap_err();
+        let error = admit(Operation::AcceptConsent, TokenKind::Admin).unwrap_err();
         assert_eq!(error.status.as_u16(), 403);
         assert_eq!(
             error.message,
@@ -186,9 +186,7 @@ mod tests {
             error.data.unwrap(),
             json!({"operation": "accept_consent", "required": "CONSUMER", "presented": "ADMIN"})
         );
-        let error = Operation::ApproveVerification
-            .admit(TokenKind::Customer)
-            .unwrap_err();
+        let error = admit(Operation::ApproveVerification, TokenKind::Customer).unwrap_err();
         assert_eq!(
             error.message,
             "Insufficient permissions: approve_verification requires an admin token (userType ADMIN)"

@@ -1,21 +1,17 @@
-//! Authentication: password and tenant-key checks, the five-strikes login
-//! lockout, HS256 access tokens with FinHub's claims, and the [`Caller`]
-//! extractor that every protected operation uses to learn who is calling.
-//! The extractor also applies the operation's entry of the token table
-//! ([`Operation::access`]): a token of the wrong kind never reaches a
-//! handler.
+//! Credentials and tokens: password and tenant-key checks, the five-strikes
+//! login lockout, and HS256 access tokens with FinHub's claims (issue and
+//! verify). Nothing here knows the sandbox's state or requests: the state
+//! holds these primitives, and the request extractor that reads a bearer
+//! token (`routes::caller`) uses them.
 //!
 //! Secrets are kept only as SHA-256 digests and compared in constant time;
 //! no slow KDF, so login stays cheap under load.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -27,8 +23,7 @@ use subtle::ConstantTimeEq;
 
 use crate::access::TokenKind;
 use crate::envelope::ApiError;
-use crate::operation::Operation;
-use crate::state::AppState;
+use crate::ids;
 
 /// JWT issuer of every sandbox token (as FinHub's).
 pub(crate) const ISSUER: &str = "bff";
@@ -155,6 +150,17 @@ pub(crate) enum UserType {
     Consumer,
 }
 
+impl UserType {
+    /// The kind of token a bearer of this `userType` holds (what the token
+    /// table speaks of).
+    pub fn kind(self) -> TokenKind {
+        match self {
+            UserType::Admin => TokenKind::Admin,
+            UserType::Consumer => TokenKind::Customer,
+        }
+    }
+}
+
 /// The claims of a sandbox token that verification reads back (FinHub's
 /// documented set also has `sub`, `iat` and `roles`).
 #[derive(Debug, Clone, Deserialize)]
@@ -185,7 +191,9 @@ pub(crate) struct Issued {
 /// What a verified token says about its bearer.
 #[derive(Debug)]
 pub(crate) struct Verified {
-    pub caller: Caller,
+    pub user_type: UserType,
+    pub user_id: String,
+    pub customer_id: Option<String>,
     pub tenant_id: String,
     pub jti: String,
 }
@@ -240,7 +248,7 @@ impl Tokens {
         user_type: UserType,
         now_secs: i64,
     ) -> Result<Issued, ApiError> {
-        let jti = crate::ids::uuid();
+        let jti = ids::uuid();
         let (kind, role) = match user_type {
             UserType::Admin => ("ADMIN", "ADMIN"),
             UserType::Consumer => ("CONSUMER", "USER"),
@@ -313,11 +321,9 @@ impl Tokens {
             return Err(ApiError::unauthorized("Token expired"));
         }
         Ok(Verified {
-            caller: Caller {
-                user_type: claims.user_type,
-                user_id: claims.user_id.into_owned(),
-                customer_id: claims.customer_id.map(Cow::into_owned),
-            },
+            user_type: claims.user_type,
+            user_id: claims.user_id.into_owned(),
+            customer_id: claims.customer_id.map(Cow::into_owned),
             tenant_id: claims.tenant_id.into_owned(),
             jti: claims.jti.into_owned(),
         })
@@ -340,97 +346,6 @@ fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Who is calling: read from a verified bearer token.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    pub user_type: UserType,
-    pub user_id: String,
-    pub customer_id: Option<String>,
-}
-
-impl Caller {
-    /// The kind of token the caller presented.
-    pub fn kind(&self) -> TokenKind {
-        match self.user_type {
-            UserType::Admin => TokenKind::Admin,
-            UserType::Consumer => TokenKind::Customer,
-        }
-    }
-
-    /// 403 unless the caller may act for customer `customer_id`: an admin
-    /// (where the operation takes an admin token at all, which
-    /// [`Operation::access`] decided before the handler ran) or that
-    /// customer's own token.
-    pub fn require_customer(&self, customer_id: &str) -> Result<(), ApiError> {
-        if self.kind() == TokenKind::Admin || self.customer_id.as_deref() == Some(customer_id) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "The token does not belong to customer '{customer_id}'"
-            )))
-        }
-    }
-}
-
-fn authenticate(parts: &Parts, state: &AppState, expiry: Expiry) -> Result<Caller, ApiError> {
-    let value = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-        ApiError::unauthorized("Missing bearer token (Authorization: Bearer <token>)")
-    })?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("Invalid token"))?;
-    let token = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("Authorization must be a Bearer token"))?;
-    let verified = state.tokens.verify(token, state.clock.now_secs(), expiry)?;
-    if verified.tenant_id != state.config.tenant_id {
-        return Err(ApiError::unauthorized("Invalid token"));
-    }
-    if state.sessions.is_revoked(&verified.jti) {
-        return Err(ApiError::unauthorized(
-            "Session terminated: the token was logged out",
-        ));
-    }
-    // The operation's entry of the token table decides which kind it takes.
-    let operation = parts
-        .extensions
-        .get::<Operation>()
-        .copied()
-        .ok_or_else(|| ApiError::internal("Internal sandbox error: no operation for the route"))?;
-    operation.admit(verified.caller.kind())?;
-    Ok(verified.caller)
-}
-
-impl FromRequestParts<Arc<AppState>> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state, Expiry::Enforce)
-    }
-}
-
-/// Like [`Caller`], but an expired (still correctly signed, not logged out)
-/// token is accepted: refreshing is what one does when the token expired.
-#[derive(Debug, Clone)]
-pub(crate) struct RefreshCaller(pub Caller);
-
-impl FromRequestParts<Arc<AppState>> for RefreshCaller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        authenticate(parts, state, Expiry::Tolerate).map(RefreshCaller)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,7 +365,7 @@ mod tests {
             .unwrap();
         let verified = tokens.verify(&issued.token, 8, Expiry::Enforce).unwrap();
         assert_eq!(verified.tenant_id, "ten\"ant");
-        assert_eq!(verified.caller.user_id, "us\\er");
+        assert_eq!(verified.user_id, "us\\er");
     }
 
     #[test]
@@ -514,9 +429,9 @@ mod tests {
         let verified = tokens
             .verify(&issued.token, 1_059, Expiry::Enforce)
             .unwrap();
-        assert_eq!(verified.caller.user_id, "6r1k1hw6npq");
-        assert_eq!(verified.caller.customer_id.as_deref(), Some("cust"));
-        assert_eq!(verified.caller.user_type, UserType::Consumer);
+        assert_eq!(verified.user_id, "6r1k1hw6npq");
+        assert_eq!(verified.customer_id.as_deref(), Some("cust"));
+        assert_eq!(verified.user_type, UserType::Consumer);
         assert_eq!(verified.tenant_id, "tenant");
         assert_eq!(verified.jti, issued.jti);
         let err = tokens

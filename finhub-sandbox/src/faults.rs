@@ -16,12 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use finhub_api::Operation;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::MAX_LATENCY_MS;
-use crate::operation::Operation;
 use crate::stats::Counters;
 
 /// What a fault does to a request.
@@ -223,6 +223,17 @@ pub(crate) enum Action {
     TruncatedBody,
     WrongContentType,
 }
+
+/// Response marker of [`Action::DropConnection`]: close the connection
+/// instead of answering (the connection service turns it into a connection
+/// error).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+/// Response marker: an injected fault shaped this response; it is sent as
+/// the fault made it (e.g. an error labelled `text/html`), not re-wrapped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InjectedFault;
 
 /// The faults chosen for one request.
 #[derive(Debug, Default, PartialEq, Eq)]

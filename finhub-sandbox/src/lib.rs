@@ -25,12 +25,22 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Operations are named by [`Operation`], the catalogue generated from
+//! `openapi.yaml` (`finhub_api::Operation`, re-exported here): fault rules,
+//! counters ([`Stats::requests`]) and the token table ([`Access::of`]) take
+//! it, and its text and JSON form is the operation id
+//! (`register_individual_customer`). An id that is not in the catalogue is
+//! refused naming it ([`UnknownOperation`]; over HTTP a 400 on the
+//! `operation` field). The sandbox serves every operation of the
+//! catalogue; one added to `openapi.yaml` does not compile here until it
+//! has a handler and an entry in the token table.
+//!
 //! Responses are built from `finhub_api::types`, so they match the spec;
 //! request bodies are read into the generated request types.
 //!
 //! # Which token each operation takes
 //!
-//! One table, [`Operation::access`], applied to every request before its
+//! One table, [`Access::of`], applied to every request before its
 //! handler runs. It follows FinHub's pages (`docs/finhub-api.md` §2, §3.1,
 //! and the `Authorization` descriptions of `openapi.yaml`):
 //!
@@ -116,7 +126,6 @@ mod headers;
 pub mod iban;
 mod ids;
 mod limits;
-mod operation;
 mod routes;
 mod server;
 mod state;
@@ -132,11 +141,13 @@ pub use config::{
 };
 pub use control_token::ControlToken;
 pub use faults::{ActiveFault, FaultId, FaultKind, FaultRule, Faults, InvalidFault};
+/// Re-exported from finhub-api: the sandbox serves exactly this catalogue.
+pub use finhub_api::Operation;
+pub use finhub_api::UnknownOperation;
 pub use limits::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     MAX_BODY_BYTES, MAX_CONNECTIONS_BOUND, MAX_DOCUMENT_BYTES, MAX_LATENCY_MS, MAX_LIFETIME,
     MAX_READ_TIMEOUT,
 };
-pub use operation::{Operation, UnknownOperation};
 pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
 pub use stats::{SideEffects, Stats};

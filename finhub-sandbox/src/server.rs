@@ -38,8 +38,8 @@ use tower::ServiceExt;
 use crate::clock::Clock;
 use crate::config::{ConfigError, SandboxConfig, SandboxCredentials};
 use crate::control_token::ControlToken;
-use crate::faults::Faults;
-use crate::routes::{self, DropConnection};
+use crate::faults::{DropConnection, Faults};
+use crate::routes;
 use crate::state::AppState;
 use crate::stats::Stats;
 

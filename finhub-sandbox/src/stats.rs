@@ -8,9 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use finhub_api::Operation;
 use serde::Serialize;
-
-use crate::operation::Operation;
 
 /// A side effect that the sandbox counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +31,12 @@ const SIDE_EFFECTS: usize = 10;
 /// Counter shards: each thread increments its own, so the worker threads of
 /// a busy server do not fight over one cache line; a snapshot adds them up.
 const SHARDS: usize = 8;
+
+/// The counter of `operation`: its position in [`Operation::ALL`] (the
+/// generated enum declares its variants in that order).
+fn slot(operation: Operation) -> usize {
+    operation as usize
+}
 
 /// One shard, on its own cache lines.
 #[derive(Debug, Default)]
@@ -72,7 +77,7 @@ impl Counters {
     }
 
     pub fn request(&self, operation: Operation) {
-        self.shard().requests[operation.index()].fetch_add(1, Ordering::Relaxed);
+        self.shard().requests[slot(operation)].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn side_effect(&self, effect: SideEffect) {
@@ -100,7 +105,7 @@ impl Counters {
         Stats {
             requests: Operation::ALL
                 .into_iter()
-                .map(|op| (op, sum(&|shard| &shard.requests[op.index()])))
+                .map(|op| (op, sum(&|shard| &shard.requests[slot(op)])))
                 .collect(),
             side_effects: SideEffects {
                 registrations: effect(SideEffect::Registration),
@@ -173,6 +178,13 @@ pub struct SideEffects {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_operation_has_its_own_counter() {
+        for (position, operation) in Operation::ALL.into_iter().enumerate() {
+            assert_eq!(slot(operation), position, "{operation}");
+        }
+    }
 
     #[test]
     fn counts_and_resets() {

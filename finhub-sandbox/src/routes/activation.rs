@@ -16,11 +16,11 @@ use finhub_api::types::{
 };
 use serde_json::json;
 
-use crate::auth::Caller;
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::iban;
 use crate::ids;
+use crate::routes::caller::Caller;
 use crate::state::{
     AppState, CustomerStatus, Readiness, TENANT_VERIFIED, WalletKind, WalletRecord,
 };

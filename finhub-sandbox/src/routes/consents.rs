@@ -9,10 +9,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::LenientTimestamp;
 use finhub_api::types::{AcceptConsentRequest, BaseResponseConsent, Consent};
 
-use crate::auth::Caller;
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
+use crate::routes::caller::Caller;
 use crate::state::{AppState, ConsentKind, ConsentRecord};
 use crate::stats::SideEffect;
 

@@ -1,6 +1,6 @@
 //! Categorization and registration: `get_categorization_hierarchy` (admin
 //! token) and `register_individual_customer` (admin or customer token; see
-//! [`Operation::access`](crate::operation::Operation::access)).
+//! [`Access::of`](crate::Access::of)).
 //!
 //! Registration applies the documented rules in the documented words
 //! (`individualCustomer is required`, `firstName is required in person
@@ -24,11 +24,12 @@ use finhub_api::types::{
 };
 use serde_json::{Map, Value};
 
-use crate::auth::{Caller, LoginGuard, SecretDigest};
+use crate::auth::{LoginGuard, SecretDigest};
 use crate::body::{self, JsonRequest};
 use crate::catalog::CategoryMatch;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
+use crate::routes::caller::Caller;
 use crate::state::{AppState, Customer, CustomerStatus, User};
 use crate::stats::SideEffect;
 

@@ -17,7 +17,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::envelope::ApiError;
-use crate::routes::layer::{DropConnection, InjectedFault};
+use crate::faults::{DropConnection, InjectedFault};
 
 /// Longest plain-text rejection kept as the message.
 const MAX_MESSAGE_BYTES: usize = 4096;

@@ -20,25 +20,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use finhub_api::Operation;
 use tower::{Layer, Service, ServiceExt};
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::envelope::ApiError;
-use crate::faults::Action;
+use crate::faults::{Action, DropConnection, InjectedFault};
 use crate::headers;
-use crate::operation::Operation;
 use crate::state::AppState;
-
-/// Response marker: close the connection instead of answering (the
-/// connection service turns it into a connection error).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DropConnection;
-
-/// Response marker: an injected fault shaped this response; it is sent as
-/// the fault made it (e.g. an error labelled `text/html`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct InjectedFault;
 
 /// Wraps the route of one operation.
 #[derive(Clone)]

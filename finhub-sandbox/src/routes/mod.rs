@@ -1,10 +1,12 @@
 //! The HTTP surface: one route per operation of `openapi.yaml`, the control
 //! endpoints under `/__sandbox`, the per-request layer that counts, traces,
-//! injects faults and checks the standard headers, and around all of them
+//! injects faults and checks the standard headers ([`layer`]), the
+//! extractor that says who is calling ([`caller`]), and around all of them
 //! the front door ([`guard`]) and the last-resort envelopes
 //! ([`last_resort`]).
 
 mod activation;
+mod caller;
 mod consents;
 mod control;
 mod customers;
@@ -21,89 +23,54 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use finhub_api::Operation;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::envelope::ApiError;
 use crate::limits::MAX_BODY_BYTES;
-use crate::operation::Operation;
 use crate::state::AppState;
-pub(crate) use layer::DropConnection;
 use layer::OperationLayer;
 
-/// The sandbox's router.
+/// The sandbox's router: every operation of [`Operation::ALL`] at its path
+/// and method, wrapped in its [`OperationLayer`], then the control
+/// endpoints.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    use Operation as Op;
-    let op = |operation: Operation| OperationLayer::new(state.clone(), operation);
-    let api = Router::new()
-        .route(
-            Op::CreateAdminSession.path(),
-            post(sessions::create_admin_session).route_layer(op(Op::CreateAdminSession)),
-        )
-        .route(
-            Op::GetCategorizationHierarchy.path(),
-            get(customers::get_categorization_hierarchy)
-                .route_layer(op(Op::GetCategorizationHierarchy)),
-        )
-        .route(
-            Op::RegisterIndividualCustomer.path(),
-            post(customers::register_individual_customer)
-                .route_layer(op(Op::RegisterIndividualCustomer)),
-        )
-        .route(
-            Op::CreateCustomerSession.path(),
-            post(sessions::create_customer_session).route_layer(op(Op::CreateCustomerSession)),
-        )
-        .route(
-            Op::RefreshCustomerSession.path(),
-            put(sessions::refresh_customer_session)
-                .route_layer(op(Op::RefreshCustomerSession))
-                .merge(
-                    delete(sessions::delete_customer_session)
-                        .route_layer(op(Op::DeleteCustomerSession)),
-                ),
-        )
-        .route(
-            Op::SubmitCustomerVerification.path(),
-            post(verifications::submit_customer_verification)
-                .route_layer(op(Op::SubmitCustomerVerification)),
-        )
-        .route(
-            Op::CreateVerification.path(),
-            post(verifications::create_verification).route_layer(op(Op::CreateVerification)),
-        )
-        .route(
-            Op::GetVerification.path(),
-            get(verifications::get_verification).route_layer(op(Op::GetVerification)),
-        )
-        .route(
-            Op::UploadVerificationDocument.path(),
-            post(verifications::upload_verification_document)
-                .route_layer(op(Op::UploadVerificationDocument)),
-        )
-        .route(
-            Op::ApproveVerification.path(),
-            post(verifications::approve_verification).route_layer(op(Op::ApproveVerification)),
-        )
-        .route(
-            Op::AcceptConsent.path(),
-            post(consents::accept_consent).route_layer(op(Op::AcceptConsent)),
-        )
-        .route(
-            Op::CheckActivationReadiness.path(),
-            get(activation::check_activation_readiness)
-                .route_layer(op(Op::CheckActivationReadiness)),
-        )
-        .route(
-            Op::ActivateCustomer.path(),
-            post(activation::activate_customer).route_layer(op(Op::ActivateCustomer)),
-        )
-        .route(
-            Op::ListCustomerWallets.path(),
-            get(wallets::list_customer_wallets).route_layer(op(Op::ListCustomerWallets)),
-        );
+    let api = Operation::ALL
+        .into_iter()
+        .fold(Router::new(), |api, operation| {
+            let layer = OperationLayer::new(state.clone(), operation);
+            // Operations sharing a path (refresh and logout) are merged.
+            api.route(operation.path(), handler(operation).route_layer(layer))
+        });
     let routes = api.merge(control::router(state.clone()));
     around(routes, state)
+}
+
+/// The handler of each operation, on the operation's method. A `match`
+/// without a catch-all: an operation added to `openapi.yaml` does not
+/// compile until it has a handler here.
+fn handler(operation: Operation) -> MethodRouter<Arc<AppState>> {
+    use Operation as Op;
+    let method = MethodFilter::try_from(operation.method())
+        .expect("openapi.yaml only has methods that axum routes");
+    match operation {
+        Op::CreateAdminSession => on(method, sessions::create_admin_session),
+        Op::GetCategorizationHierarchy => on(method, customers::get_categorization_hierarchy),
+        Op::RegisterIndividualCustomer => on(method, customers::register_individual_customer),
+        Op::CreateCustomerSession => on(method, sessions::create_customer_session),
+        Op::RefreshCustomerSession => on(method, sessions::refresh_customer_session),
+        Op::DeleteCustomerSession => on(method, sessions::delete_customer_session),
+        Op::SubmitCustomerVerification => on(method, verifications::submit_customer_verification),
+        Op::CreateVerification => on(method, verifications::create_verification),
+        Op::GetVerification => on(method, verifications::get_verification),
+        Op::UploadVerificationDocument => on(method, verifications::upload_verification_document),
+        Op::ApproveVerification => on(method, verifications::approve_verification),
+        Op::AcceptConsent => on(method, consents::accept_consent),
+        Op::CheckActivationReadiness => on(method, activation::check_activation_readiness),
+        Op::ActivateCustomer => on(method, activation::activate_customer),
+        Op::ListCustomerWallets => on(method, wallets::list_customer_wallets),
+    }
 }
 
 /// What surrounds every route, innermost first: the 404 and 405 fallbacks,
@@ -137,6 +104,7 @@ mod tests {
     use axum::body::Body;
     use axum::extract::Request;
     use axum::http::header;
+    use axum::routing::get;
     use tower::ServiceExt;
 
     use crate::clock::Clock;

@@ -20,10 +20,11 @@ use finhub_api::{LenientTimestamp, Sensitive};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use crate::auth::{Caller, Failure, RefreshCaller, UserType, secret_eq};
+use crate::auth::{Failure, UserType, secret_eq};
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
+use crate::routes::caller::{Caller, RefreshCaller};
 use crate::state::{AppState, Owner, Session};
 use crate::stats::SideEffect;
 
@@ -344,7 +345,7 @@ pub(crate) async fn create_customer_session(
 
 /// The caller may manage the session of (`customer_id`, `user_id`): only
 /// with that user's own token (these operations take no admin token, see
-/// [`Operation::access`](crate::operation::Operation::access)).
+/// [`Access::of`](crate::Access::of)).
 fn may_manage(caller: &Caller, customer_id: &str, user_id: &str) -> Result<(), ApiError> {
     if caller.user_id == user_id && caller.customer_id.as_deref() == Some(customer_id) {
         Ok(())

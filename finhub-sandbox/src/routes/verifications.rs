@@ -23,11 +23,11 @@ use finhub_api::types::{
 };
 use serde_json::{Map, Value};
 
-use crate::auth::Caller;
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
 use crate::limits::MAX_DOCUMENT_BYTES;
+use crate::routes::caller::Caller;
 use crate::state::{AppState, Document, TENANT_VERIFIED, Verification, VerificationStatus};
 use crate::stats::SideEffect;
 

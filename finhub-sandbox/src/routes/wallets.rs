@@ -6,9 +6,9 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use finhub_api::types::BaseResponseWalletList;
 
-use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::routes::activation::wallet_view;
+use crate::routes::caller::Caller;
 use crate::state::AppState;
 
 /// The `customerType` query parameter, if any.

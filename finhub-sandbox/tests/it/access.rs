@@ -35,7 +35,7 @@ fn documented(operation: Operation) -> Access {
 #[test]
 fn the_table_is_what_finhubs_pages_say() {
     for operation in Operation::ALL {
-        assert_eq!(operation.access(), documented(operation), "{operation}");
+        assert_eq!(Access::of(operation), documented(operation), "{operation}");
     }
 }
 
@@ -49,7 +49,7 @@ fn the_clients_default_routes_are_what_the_sandbox_takes() {
     assert_eq!(OPERATIONS.len(), Operation::ALL.len());
     for route in OPERATIONS {
         let operation: Operation = route.id.parse().unwrap();
-        let access = operation.access();
+        let access = Access::of(operation);
         let taken = match route.token {
             Route::None => access == Access::Login,
             Route::Admin => access.accepts(TokenKind::Admin),

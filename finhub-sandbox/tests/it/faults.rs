@@ -443,6 +443,15 @@ async fn faults_and_stats_over_http() {
         assert_eq!(response.status(), 400, "{bad}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["code"], 400);
+        // An unknown operation id is named, with the field it was in.
+        if bad["operation"] == "launch_rocket" {
+            let error = &body["data"]["errors"][0];
+            assert_eq!(error["field"], "operation", "{body}");
+            assert!(
+                error["message"].as_str().unwrap().contains("launch_rocket"),
+                "{body}"
+            );
+        }
     }
 
     // Removal by id and clearing.

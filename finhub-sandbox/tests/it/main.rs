@@ -9,6 +9,7 @@ mod envelope;
 mod faults;
 mod journey;
 mod limits;
+mod modules;
 mod robustness;
 mod rules;
 mod schema;

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use finhub_sandbox::{Operation, Sandbox};
 use jsonschema::{Draft, Validator};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::{self, Api, Recorded};
@@ -411,6 +412,63 @@ fn the_sandbox_serves_exactly_the_operations_of_openapi_yaml() {
             "{key}"
         );
     }
+}
+
+/// Every operation of the catalogue is routed, at its method and path, to
+/// the sandbox's handling of that operation: a request there is counted
+/// for that operation and no other, and is answered by the operation
+/// (its token, header or body checks) in the envelope, never by the
+/// router's 404 or 405.
+#[tokio::test]
+async fn every_operation_is_routed_and_served() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    for operation in Operation::ALL {
+        let path = operation
+            .path_parameters()
+            .iter()
+            .fold(operation.path().to_string(), |path, name| {
+                path.replace(&format!("{{{name}}}"), "x")
+            });
+        let body = [Method::POST, Method::PUT]
+            .contains(&operation.method())
+            .then(|| json!({}));
+        let before = sandbox.stats();
+        let reply = api.send(operation, &path, None, body).await;
+        let after = sandbox.stats();
+        for other in Operation::ALL {
+            assert_eq!(
+                after.requests_for(other) - before.requests_for(other),
+                u64::from(other == operation),
+                "{} {path} counted for {other}",
+                operation.method()
+            );
+        }
+        reply.expect(reply.status);
+        assert_ne!(reply.status, 405, "{operation}: {}", reply.text);
+        assert!(
+            !reply.message().starts_with("No operation at"),
+            "{operation}: {}",
+            reply.text
+        );
+    }
+}
+
+/// An id that is not an operation is refused naming the id, parsed or
+/// read from a fault rule's JSON.
+#[test]
+fn an_unknown_operation_id_is_refused_naming_it() {
+    let error = "launch_rocket".parse::<Operation>().unwrap_err();
+    assert!(error.to_string().contains("`launch_rocket`"), "{error}");
+    let error = serde_json::from_value::<finhub_sandbox::FaultRule>(
+        json!({"operation": "launch_rocket", "kind": {"type": "dropConnection"}}),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("`launch_rocket`"), "{error}");
+    assert_eq!(
+        "create_admin_session".parse::<Operation>(),
+        Ok(Operation::CreateAdminSession)
+    );
 }
 
 #[test]
