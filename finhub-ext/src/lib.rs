@@ -68,27 +68,41 @@
 //!   them.
 
 pub use finhub_api as api;
+/// The HTTP client crate of this client's public signatures
+/// ([`FinhubClientBuilder::http_client`] takes a [`reqwest::Client`]).
+pub use reqwest;
+/// The secret type every credential and builder takes (`impl
+/// Into<SecretString>`: a `&str` or a `String` converts).
+pub use secrecy::SecretString;
 
 pub mod builders;
+mod call;
+mod classify;
 mod client;
-pub mod clock;
-pub mod config;
-pub mod envelope;
+mod clock;
+mod config;
+mod envelope;
 mod error;
-pub mod headers;
+mod headers;
 pub mod operation;
-pub mod pipeline;
+mod pipeline;
 pub mod retry;
 mod session;
 pub mod validation;
 
-pub use client::{CustomerClient, CustomerCredentials, FinhubClient};
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use client::{CustomerClient, FinhubClient};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use config::{
-    AdminCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, FinhubClientBuilder,
-    SANDBOX_URL,
+    AdminCredentials, CustomerCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
+    FinhubClientBuilder, SANDBOX_URL, env,
 };
 pub use error::{Error, ErrorDetails};
-pub use headers::{EndUser, Platform};
+pub use finhub_api::Operation;
+pub use headers::{DEFAULT_END_USER_IP, EndUser, Platform};
+pub use operation::TokenKind;
 pub use retry::RetryPolicy;
 pub use session::{DEFAULT_LIFETIME, MAX_TOKEN_BYTES};
