@@ -301,3 +301,34 @@ pub(crate) fn clip(message: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_retryable` says yes exactly where the retry policy retries an
+    /// idempotent operation (408, 429, 502, 503, 504), for every status.
+    #[test]
+    fn is_retryable_agrees_with_the_retry_policy_on_every_status() {
+        for status in 300..=599u16 {
+            let details = ErrorDetails::new(Operation::GetVerification, Some(status));
+            let err = Error::from_status(details, status, false, None);
+            let policy = is_retryable_status(reqwest::StatusCode::from_u16(status).unwrap());
+            assert_eq!(err.is_retryable(), policy, "HTTP {status}: {err:?}");
+        }
+        let timeout =
+            Error::UnexpectedStatus(ErrorDetails::new(Operation::GetVerification, Some(408)));
+        assert!(timeout.is_retryable());
+    }
+
+    /// An error code inside a 2xx envelope is not retried, so it is not
+    /// retryable either.
+    #[test]
+    fn an_error_code_inside_a_2xx_is_not_retryable() {
+        let details = ErrorDetails {
+            code: Some("503".into()),
+            ..ErrorDetails::new(Operation::GetVerification, Some(200))
+        };
+        assert!(!Error::from_status(details, 503, false, None).is_retryable());
+    }
+}
