@@ -6,6 +6,11 @@
 //! (finhub-ext) implements: headers and authorization in
 //! [`Decorator::prepare`], sending (retries, session refresh, logging) in
 //! [`Decorator::send`].
+//!
+//! The decorator is told which [`Operation`] a request belongs to. A
+//! generated method whose operation id is not in the catalogue (which
+//! `cargo xtask regen` rules out) fails with `Error::Custom` before anything
+//! is sent.
 
 use std::fmt;
 use std::future::Future;
@@ -14,33 +19,40 @@ use std::sync::Arc;
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
+use crate::Operation;
+
 /// A boxed, sendable future, as returned by [`Decorator::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the runtime layer does around each generated request.
 ///
-/// `operation_id` is the operation's stable id from
-/// `openapi.overrides.yaml` (for example `register_individual_customer`).
+/// `operation` is the [`Operation`] the generated method calls.
 pub trait Decorator: Send + Sync + fmt::Debug + 'static {
     /// Runs before the request is sent: adds headers, authorization.
     /// An error aborts the call before anything is sent; the generated method
     /// returns it as `Error::Custom`.
-    fn prepare(
-        &self,
-        request: &mut reqwest::Request,
-        operation_id: &'static str,
-    ) -> Result<(), String>;
+    fn prepare(&self, request: &mut reqwest::Request, operation: Operation) -> Result<(), String>;
 
     /// Sends the request and returns the response. The default sends it once.
     fn send<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        operation_id: &'static str,
+        operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        let _ = operation_id;
+        let _ = operation;
         Box::pin(client.execute(request))
     }
+}
+
+/// The catalogue entry of a generated method's operation id.
+fn operation_of(info: &OperationInfo) -> Result<Operation, String> {
+    Operation::from_id(info.operation_id).ok_or_else(|| {
+        format!(
+            "`{}` is not in the operation catalogue; nothing was sent",
+            info.operation_id
+        )
+    })
 }
 
 /// State carried by the generated client: the optional decorator.
@@ -79,8 +91,9 @@ impl ClientHooks<Inner> for crate::Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         if let Some(decorator) = &self.inner().decorator {
+            let operation = operation_of(info).map_err(Error::Custom)?;
             decorator
-                .prepare(request, info.operation_id)
+                .prepare(request, operation)
                 .map_err(Error::Custom)?;
         }
         Ok(())
@@ -91,13 +104,13 @@ impl ClientHooks<Inner> for crate::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        match &self.inner().decorator {
-            Some(decorator) => {
-                decorator
-                    .send(self.client(), request, info.operation_id)
-                    .await
+        // `pre` already refused an operation id outside the catalogue, so a
+        // decorated request always has its operation here.
+        match (&self.inner().decorator, operation_of(info)) {
+            (Some(decorator), Ok(operation)) => {
+                decorator.send(self.client(), request, operation).await
             }
-            None => self.client().execute(request).await,
+            _ => self.client().execute(request).await,
         }
     }
 }

@@ -4,26 +4,22 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use finhub_api::hooks::{BoxFuture, Decorator, Inner};
-use finhub_api::{Client, Error, Sensitive, types};
+use finhub_api::{Client, Error, Operation, Sensitive, types};
 use httpmock::prelude::*;
 
 #[derive(Debug, Default)]
 struct Recorder {
-    prepared: Mutex<Vec<&'static str>>,
+    prepared: Mutex<Vec<Operation>>,
     sent: AtomicUsize,
     refuse: bool,
 }
 
 impl Decorator for Recorder {
-    fn prepare(
-        &self,
-        request: &mut reqwest::Request,
-        operation_id: &'static str,
-    ) -> Result<(), String> {
+    fn prepare(&self, request: &mut reqwest::Request, operation: Operation) -> Result<(), String> {
         if self.refuse {
             return Err("no session for this operation".into());
         }
-        self.prepared.lock().unwrap().push(operation_id);
+        self.prepared.lock().unwrap().push(operation);
         request
             .headers_mut()
             .insert("x-tenant-id", "tenant-demo-001".parse().unwrap());
@@ -34,7 +30,7 @@ impl Decorator for Recorder {
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        _: &'static str,
+        _: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         self.sent.fetch_add(1, Ordering::SeqCst);
         Box::pin(client.execute(request))
@@ -102,7 +98,7 @@ async fn prepare_and_send_run_for_each_generated_call_and_the_error_body_is_kept
     denied.assert_async().await;
     assert_eq!(
         *recorder.prepared.lock().unwrap(),
-        ["create_customer_session"; 2]
+        [Operation::CreateCustomerSession; 2]
     );
     assert_eq!(recorder.sent.load(Ordering::SeqCst), 2);
 }
@@ -167,4 +163,28 @@ fn generated_types_never_print_secrets() {
     // The wire form still carries the values.
     let wire = serde_json::to_string(&body).unwrap();
     assert!(wire.contains("canary-password-1") && wire.contains("canary-secret-3"));
+}
+
+#[tokio::test]
+async fn an_operation_id_outside_the_catalogue_is_refused_before_the_decorator_runs() {
+    use progenitor_client::{ClientHooks, OperationInfo};
+
+    let recorder = Arc::new(Recorder::default());
+    let client = Client::new("http://127.0.0.1:9", Inner::new(recorder.clone()));
+    let mut request = reqwest::Client::new()
+        .get("http://127.0.0.1:9/api/v2.1/elsewhere")
+        .build()
+        .unwrap();
+    let info = OperationInfo {
+        operation_id: "not_an_operation",
+    };
+    let result: Result<(), Error<()>> = client.pre(&mut request, &info).await;
+    match result {
+        Err(Error::Custom(message)) => assert!(
+            message.contains("`not_an_operation` is not in the operation catalogue"),
+            "{message}"
+        ),
+        other => panic!("expected Error::Custom, got {other:?}"),
+    }
+    assert!(recorder.prepared.lock().unwrap().is_empty());
 }

@@ -776,7 +776,7 @@ mod tests {
     #[test]
     fn only_a_sent_and_refused_registration_counts_as_not_registered() {
         let details = |status| finhub_ext::ErrorDetails {
-            operation: "register_individual_customer",
+            operation: finhub_ext::Operation::RegisterIndividualCustomer,
             status: Some(status),
             code: None,
             message: None,
@@ -786,10 +786,10 @@ mod tests {
         assert!(not_registered(&finhub_ext::Error::Conflict(details(409))));
         assert!(!not_registered(&finhub_ext::Error::Server(details(503))));
         assert!(!not_registered(&finhub_ext::Error::Timeout {
-            operation: "register_individual_customer"
+            operation: finhub_ext::Operation::RegisterIndividualCustomer
         }));
         assert!(!not_registered(&finhub_ext::Error::Decode {
-            operation: "register_individual_customer",
+            operation: finhub_ext::Operation::RegisterIndividualCustomer,
             status: Some(200),
             message: "truncated".into(),
         }));

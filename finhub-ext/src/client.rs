@@ -1,61 +1,24 @@
-//! [`FinhubClient`] (admin side) and [`CustomerClient`] (one customer's
-//! session): a typed method per journey operation, each returning the
-//! response's `data` payload.
+//! The facade: [`FinhubClient`] (admin side) and [`CustomerClient`] (one
+//! customer's session), a typed method per journey operation, each
+//! returning the response's `data` payload. A typed method checks its
+//! input and hands one call to the [engine](crate::call).
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
-use finhub_api::ResponseValue;
-use finhub_api::types;
-use secrecy::SecretString;
+use finhub_api::{Operation, ResponseValue, types};
 
-use crate::clock::Clock;
-use crate::config::{AdminCredentials, Config, FinhubClientBuilder, builder_from_lookup};
-use crate::envelope::{Envelope, error_code_and_message};
-use crate::error::{Error, ErrorDetails, clip};
+use crate::call::Engine;
+use crate::classify::ApiError;
+use crate::config::{
+    AdminCredentials, CustomerCredentials, DEFAULT_USER_AGENT, FinhubClientBuilder,
+};
+use crate::envelope::Envelope;
+use crate::error::Error;
 use crate::headers::{ContextHeaders, EndUser, header_value};
-use crate::operation::{Operation, SessionRole, TokenKind};
-use crate::pipeline::{self, CallContext, CallRecord, Pipeline};
-use crate::retry::retry_after;
-use crate::session::{Login, Owner, Session, Token};
-use crate::validation::{Validate, ValidationContext, validate_path_parameters};
-
-type ApiError = finhub_api::Error<types::ErrorEnvelope>;
-
-/// Runs one generated call through the session logic: token (renewed if
-/// due) → the call, through the pipeline → classification; after a 401 on an
-/// ordinary operation, one renewal and one retry.
-///
-/// `call_api!(core, attempt, |raw| raw.method(args))`, where `attempt` comes
-/// from [`Core::begin`] or [`Core::begin_with_token`]. A macro rather than a
-/// function taking an async closure, so that the futures of every typed
-/// method stay `Send`.
-macro_rules! call_api {
-    ($core:expr, $attempt:expr, |$raw:ident| $call:expr) => {{
-        let core: &$crate::client::Core = $core;
-        let mut attempt: $crate::client::Attempt<'_> = $attempt;
-        loop {
-            let context = attempt.context();
-            let result = {
-                let $raw = &core.raw;
-                $crate::pipeline::scoped(context.clone(), $call).await
-            };
-            if let Some(done) = core.finish(&mut attempt, result, &context).await {
-                break done;
-            }
-        }
-    }};
-}
-pub(crate) use call_api;
-
-/// State shared by every clone of a client.
-pub(crate) struct Core {
-    pub(crate) raw: finhub_api::Client,
-    pub(crate) config: Config,
-    pub(crate) clock: Arc<dyn Clock>,
-    /// The admin session (without credentials when none are configured).
-    pub(crate) admin: Arc<Session>,
-}
+use crate::pipeline::Pipeline;
+use crate::session::{Login, Owner, Session};
 
 /// The FinHub client. Configure it once; it injects FinHub's headers, opens
 /// and renews the admin session, retries what is safe to retry and maps
@@ -78,56 +41,17 @@ pub(crate) struct Core {
 /// ```
 #[derive(Clone)]
 pub struct FinhubClient {
-    core: Arc<Core>,
+    engine: Arc<Engine>,
     end_user: Option<EndUser>,
 }
 
 impl fmt::Debug for FinhubClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FinhubClient")
-            .field("base_url", &self.core.config.base_url)
-            .field("tenant_id", &self.core.config.tenant.id)
+            .field("base_url", &self.engine.config.base_url)
+            .field("tenant_id", &self.engine.config.tenant.id)
             .field("end_user", &self.end_user)
             .finish_non_exhaustive()
-    }
-}
-
-/// Login of one customer's user, as returned by registration (`data.id`,
-/// `data.user.id`) plus the password the customer chose.
-#[derive(Clone)]
-pub struct CustomerCredentials {
-    customer_id: String,
-    user_id: String,
-    username: String,
-    password: SecretString,
-}
-
-impl CustomerCredentials {
-    /// The user `user_id` of customer `customer_id`, logging in as
-    /// `username` (usually the email) with `password`.
-    pub fn new(
-        customer_id: impl Into<String>,
-        user_id: impl Into<String>,
-        username: impl Into<String>,
-        password: impl Into<SecretString>,
-    ) -> Self {
-        CustomerCredentials {
-            customer_id: customer_id.into(),
-            user_id: user_id.into(),
-            username: username.into(),
-            password: password.into(),
-        }
-    }
-}
-
-impl fmt::Debug for CustomerCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CustomerCredentials")
-            .field("customer_id", &self.customer_id)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .field("password", &"** redacted **")
-            .finish()
     }
 }
 
@@ -155,12 +79,21 @@ impl FinhubClientBuilder {
     /// Builds the client.
     pub fn build(self) -> Result<FinhubClient, Error> {
         let config = self.validated()?;
+        // The caller's own HTTP client keeps its `User-Agent` unless one was
+        // configured here.
+        let user_agent = match (&self.user_agent, &self.http) {
+            (Some(agent), _) => Some(agent.as_str()),
+            (None, None) => Some(DEFAULT_USER_AGENT),
+            (None, Some(_)) => None,
+        };
         let headers = ContextHeaders::new(
             header_value("tenant_id", &config.tenant.id)?,
             header_value("request_source", &self.request_source)?,
             &self.platform,
             header_value("device_id", &self.device_id)?,
-            header_value("user_agent", &self.user_agent)?,
+            user_agent
+                .map(|agent| header_value("user_agent", agent))
+                .transpose()?,
             self.default_end_user_ip,
         );
         let http = match self.http {
@@ -184,12 +117,13 @@ impl FinhubClientBuilder {
                 })?
             }
         };
+        let timing = config.session;
         let admin = match &config.admin {
             Some(credentials) => {
                 let (owner, login) = admin_login(credentials);
-                Session::new(owner, login)
+                Session::new(owner, login, self.clock.clone(), timing)
             }
-            None => Session::unconfigured(),
+            None => Session::unconfigured(self.clock.clone(), timing),
         };
         let pipeline = Arc::new(Pipeline {
             headers,
@@ -199,19 +133,11 @@ impl FinhubClientBuilder {
             routes: config.routes.clone(),
             base_path: config.base.path.clone(),
             max_response_bytes: config.max_response_bytes,
+            timeout: self.timeout,
         });
-        let raw = finhub_api::Client::new_with_client(
-            &config.base_url,
-            http,
-            finhub_api::hooks::Inner::new(pipeline),
-        );
+        let engine = Engine::new(config, self.clock, admin, http, pipeline);
         Ok(FinhubClient {
-            core: Arc::new(Core {
-                raw,
-                config,
-                clock: self.clock,
-                admin,
-            }),
+            engine: Arc::new(engine),
             end_user: None,
         })
     }
@@ -238,10 +164,10 @@ impl FinhubClient {
     }
 
     /// A client configured from `FINHUB_*` environment variables (see
-    /// [`config::env`](crate::config::env)); the error names every missing
-    /// one.
+    /// [`env`](crate::env)); the error names every missing one. Short for
+    /// [`FinhubClientBuilder::from_env`] then `build()`.
     pub fn from_env() -> Result<FinhubClient, Error> {
-        builder_from_lookup(|name| std::env::var(name).ok())?.build()
+        FinhubClientBuilder::from_env()?.build()
     }
 
     /// The same client acting for `end_user`: their IP goes in
@@ -249,7 +175,7 @@ impl FinhubClient {
     /// through the returned handle.
     pub fn for_end_user(&self, end_user: EndUser) -> FinhubClient {
         FinhubClient {
-            core: self.core.clone(),
+            engine: self.engine.clone(),
             end_user: Some(end_user),
         }
     }
@@ -258,36 +184,17 @@ impl FinhubClient {
     /// method. Its requests still get the context headers, the admin token
     /// for admin operations, retries and logging.
     pub fn raw(&self) -> &finhub_api::Client {
-        &self.core.raw
+        self.engine.raw()
     }
 
     /// The configured base URL, normalized.
     pub fn base_url(&self) -> &str {
-        &self.core.config.base_url
+        &self.engine.config.base_url
     }
 
     /// The configured tenant id.
     pub fn tenant_id(&self) -> &str {
-        &self.core.config.tenant.id
-    }
-
-    /// A call context for this handle's end user (for session calls made
-    /// outside a typed operation).
-    fn scope(&self) -> Arc<CallContext> {
-        Arc::new(CallContext {
-            end_user: self.end_user.clone(),
-            ..CallContext::default()
-        })
-    }
-
-    fn admin(&self, operation: &'static str) -> Result<&Arc<Session>, Error> {
-        if self.core.admin.has_credentials() {
-            Ok(&self.core.admin)
-        } else {
-            Err(Error::Config(format!(
-                "{operation} uses the admin token: configure admin credentials (FinhubClientBuilder::admin)"
-            )))
-        }
+        &self.engine.config.tenant.id
     }
 
     /// Replaces (or, on a client built without one, sets) the administrator
@@ -317,33 +224,38 @@ impl FinhubClient {
     /// ```
     pub fn set_admin_credentials(&self, credentials: AdminCredentials) {
         let (owner, login) = admin_login(&credentials);
-        self.core.admin.reconfigure(owner, login);
+        self.engine.admin.reconfigure(owner, login);
     }
 
-    /// Starts an operation of this handle with the token it is routed to.
-    async fn admin_attempt(&self, operation: &'static str) -> Result<Attempt<'_>, Error> {
-        let session = match self.core.config.routes.kind(find(operation)?) {
-            TokenKind::Admin => Some(self.admin(operation)?),
-            TokenKind::None => None,
-            TokenKind::Customer => {
-                return Err(Error::Config(format!(
-                    "{operation} is routed to the customer token: call it on a CustomerClient"
-                )));
-            }
-        };
-        self.core
-            .begin(operation, session, self.end_user.as_ref())
-            .await
+    /// One call of `operation` for this handle's end user, with the token
+    /// it is routed to (`customer`: the session of the customer handle
+    /// making it, if any).
+    async fn call<E, F, Fut>(
+        &self,
+        operation: Operation,
+        customer: Option<&Session>,
+        send: F,
+    ) -> Result<E::Data, Error>
+    where
+        E: Envelope,
+        F: Fn(finhub_api::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<E>, ApiError>>,
+    {
+        let engine = &self.engine;
+        let session = engine.session_for(operation, customer)?;
+        let call = engine
+            .start(operation, session, self.end_user.as_ref())
+            .await?;
+        engine.run(call, send).await
     }
 
     /// Opens (or renews) the admin session now instead of on first use.
     pub async fn admin_login(&self) -> Result<(), Error> {
-        let admin = self.admin("create_admin_session")?;
-        pipeline::scoped(
-            self.scope(),
-            admin.valid_token(&self.core, "create_admin_session"),
-        )
-        .await?;
+        let operation = Operation::CreateAdminSession;
+        let admin = self.engine.admin_session(operation)?;
+        self.engine
+            .valid_token(admin, operation, self.end_user.as_ref())
+            .await?;
         Ok(())
     }
 
@@ -359,14 +271,13 @@ impl FinhubClient {
     /// # Ok(()) }
     /// ```
     pub async fn categorization_hierarchy(&self) -> Result<types::CategorizationHierarchy, Error> {
-        let tenant = self.core.config.tenant.id.clone();
-        self.core
-            .check_path("get_categorization_hierarchy", &[("tenantId", &tenant)])?;
-        call_api!(
-            &self.core,
-            self.admin_attempt("get_categorization_hierarchy").await?,
-            |raw| raw.get_categorization_hierarchy(&tenant)
-        )
+        let operation = Operation::GetCategorizationHierarchy;
+        let tenant = self.tenant_id();
+        self.engine.check_path(operation, &[tenant])?;
+        self.call(operation, None, |raw| async move {
+            raw.get_categorization_hierarchy(tenant).await
+        })
+        .await
     }
 
     /// Registers an individual customer (admin token). Returns the new
@@ -383,12 +294,12 @@ impl FinhubClient {
         &self,
         request: &types::IndividualRegistrationRequest,
     ) -> Result<types::CustomerRegistrationResponse, Error> {
-        self.core.check("register_individual_customer", request)?;
-        call_api!(
-            &self.core,
-            self.admin_attempt("register_individual_customer").await?,
-            |raw| raw.register_individual_customer(request)
-        )
+        let operation = Operation::RegisterIndividualCustomer;
+        self.engine.check_body(operation, request)?;
+        self.call(operation, None, |raw| async move {
+            raw.register_individual_customer(request).await
+        })
+        .await
     }
 
     /// Logs a customer's user in and returns the handle for the
@@ -406,13 +317,9 @@ impl FinhubClient {
         &self,
         credentials: CustomerCredentials,
     ) -> Result<CustomerClient, Error> {
-        self.core.check_path(
-            "create_customer_session",
-            &[
-                ("customerId", &credentials.customer_id),
-                ("userId", &credentials.user_id),
-            ],
-        )?;
+        let operation = Operation::CreateCustomerSession;
+        self.engine
+            .check_path(operation, &[&credentials.customer_id, &credentials.user_id])?;
         let session = Session::new(
             Owner::Customer {
                 customer_id: credentials.customer_id.clone(),
@@ -422,12 +329,12 @@ impl FinhubClient {
                 username: credentials.username,
                 password: credentials.password,
             },
+            self.engine.clock.clone(),
+            self.engine.config.session,
         );
-        pipeline::scoped(
-            self.scope(),
-            session.valid_token(&self.core, "create_customer_session"),
-        )
-        .await?;
+        self.engine
+            .valid_token(&session, operation, self.end_user.as_ref())
+            .await?;
         Ok(CustomerClient {
             client: self.clone(),
             session,
@@ -456,16 +363,13 @@ impl FinhubClient {
         verification_id: &str,
         request: &types::ApproveVerificationRequest,
     ) -> Result<types::VerificationApproval, Error> {
-        self.core.check_path(
-            "approve_verification",
-            &[("verificationId", verification_id)],
-        )?;
-        self.core.check("approve_verification", request)?;
-        call_api!(
-            &self.core,
-            self.admin_attempt("approve_verification").await?,
-            |raw| raw.approve_verification(verification_id, request)
-        )
+        let operation = Operation::ApproveVerification;
+        self.engine.check_path(operation, &[verification_id])?;
+        self.engine.check_body(operation, request)?;
+        self.call(operation, None, |raw| async move {
+            raw.approve_verification(verification_id, request).await
+        })
+        .await
     }
 
     /// Activates a customer once KYC is approved and the three consents are
@@ -486,14 +390,13 @@ impl FinhubClient {
         customer_id: &str,
         request: &types::ActivationRequest,
     ) -> Result<types::ActivationResult, Error> {
-        self.core
-            .check_path("activate_customer", &[("customerId", customer_id)])?;
-        self.core.check("activate_customer", request)?;
-        call_api!(
-            &self.core,
-            self.admin_attempt("activate_customer").await?,
-            |raw| raw.activate_customer(customer_id, request)
-        )
+        let operation = Operation::ActivateCustomer;
+        self.engine.check_path(operation, &[customer_id])?;
+        self.engine.check_body(operation, request)?;
+        self.call(operation, None, |raw| async move {
+            raw.activate_customer(customer_id, request).await
+        })
+        .await
     }
 }
 
@@ -526,24 +429,21 @@ impl CustomerClient {
         &self.client
     }
 
-    /// Starts an operation with the token it is routed to (this
-    /// customer's, unless routed to the admin's or to none).
-    async fn attempt(&self, operation: &'static str) -> Result<Attempt<'_>, Error> {
-        let session = match self.client.core.config.routes.kind(find(operation)?) {
-            TokenKind::Customer => Some(&self.session),
-            TokenKind::Admin => Some(self.client.admin(operation)?),
-            TokenKind::None => None,
-        };
-        self.client
-            .core
-            .begin(operation, session, self.client.end_user.as_ref())
-            .await
+    /// One call of `operation` with the token it is routed to: this
+    /// customer's, unless routed to the admin's or to none.
+    async fn call<E, F, Fut>(&self, operation: Operation, send: F) -> Result<E::Data, Error>
+    where
+        E: Envelope,
+        F: Fn(finhub_api::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<E>, ApiError>>,
+    {
+        self.client.call(operation, Some(&self.session), send).await
     }
 
     /// Activates this customer (see [`FinhubClient::activate_customer`]),
     /// with the token `activate_customer` is routed to: the admin's by
     /// default, this customer's after
-    /// `token_route("activate_customer", TokenKind::Customer)`.
+    /// `token_route(Operation::ActivateCustomer, TokenKind::Customer)`.
     ///
     /// ```no_run
     /// # async fn run(customer: finhub_ext::CustomerClient) -> Result<(), finhub_ext::Error> {
@@ -556,16 +456,14 @@ impl CustomerClient {
         &self,
         request: &types::ActivationRequest,
     ) -> Result<types::ActivationResult, Error> {
-        let customer = self.customer_id().to_string();
-        self.client
-            .core
-            .check_path("activate_customer", &[("customerId", &customer)])?;
-        self.client.core.check("activate_customer", request)?;
-        call_api!(
-            &self.client.core,
-            self.attempt("activate_customer").await?,
-            |raw| raw.activate_customer(&customer, request)
-        )
+        let operation = Operation::ActivateCustomer;
+        let customer = self.customer_id();
+        self.client.engine.check_path(operation, &[customer])?;
+        self.client.engine.check_body(operation, request)?;
+        self.call(operation, |raw| async move {
+            raw.activate_customer(customer, request).await
+        })
+        .await
     }
 
     /// Renews the session now (normally automatic, ahead of expiry).
@@ -575,10 +473,15 @@ impl CustomerClient {
             .current()
             .map(|t| t.generation)
             .unwrap_or_default();
-        let renewal =
-            self.session
-                .renew(&self.client.core, Some(stale), "refresh_customer_session");
-        pipeline::scoped(self.client.scope(), renewal).await?;
+        self.client
+            .engine
+            .renew(
+                &self.session,
+                stale,
+                Operation::RefreshCustomerSession,
+                self.client.end_user.as_ref(),
+            )
+            .await?;
         Ok(())
     }
 
@@ -597,18 +500,14 @@ impl CustomerClient {
         &self,
         request: &types::CustomerVerificationRequest,
     ) -> Result<types::Verification, Error> {
-        let customer = self.customer_id().to_string();
-        self.client
-            .core
-            .check_path("submit_customer_verification", &[("customerId", &customer)])?;
-        self.client
-            .core
-            .check("submit_customer_verification", request)?;
-        call_api!(
-            &self.client.core,
-            self.attempt("submit_customer_verification").await?,
-            |raw| raw.submit_customer_verification(&customer, request)
-        )
+        let operation = Operation::SubmitCustomerVerification;
+        let customer = self.customer_id();
+        self.client.engine.check_path(operation, &[customer])?;
+        self.client.engine.check_body(operation, request)?;
+        self.call(operation, |raw| async move {
+            raw.submit_customer_verification(customer, request).await
+        })
+        .await
         .map(with_verification_id)
     }
 
@@ -630,12 +529,12 @@ impl CustomerClient {
         &self,
         request: &types::CreateVerificationRequest,
     ) -> Result<types::Verification, Error> {
-        self.client.core.check("create_verification", request)?;
-        call_api!(
-            &self.client.core,
-            self.attempt("create_verification").await?,
-            |raw| raw.create_verification(request)
-        )
+        let operation = Operation::CreateVerification;
+        self.client.engine.check_body(operation, request)?;
+        self.call(operation, |raw| async move {
+            raw.create_verification(request).await
+        })
+        .await
         .map(with_verification_id)
     }
 
@@ -648,14 +547,14 @@ impl CustomerClient {
     /// # Ok(()) }
     /// ```
     pub async fn verification(&self, verification_id: &str) -> Result<types::Verification, Error> {
+        let operation = Operation::GetVerification;
         self.client
-            .core
-            .check_path("get_verification", &[("verificationId", verification_id)])?;
-        call_api!(
-            &self.client.core,
-            self.attempt("get_verification").await?,
-            |raw| raw.get_verification(verification_id)
-        )
+            .engine
+            .check_path(operation, &[verification_id])?;
+        self.call(operation, |raw| async move {
+            raw.get_verification(verification_id).await
+        })
+        .await
         .map(with_verification_id)
     }
 
@@ -673,18 +572,16 @@ impl CustomerClient {
         verification_id: &str,
         request: &types::UploadVerificationDocumentRequest,
     ) -> Result<types::VerificationDocument, Error> {
-        self.client.core.check_path(
-            "upload_verification_document",
-            &[("verificationId", verification_id)],
-        )?;
+        let operation = Operation::UploadVerificationDocument;
         self.client
-            .core
-            .check("upload_verification_document", request)?;
-        call_api!(
-            &self.client.core,
-            self.attempt("upload_verification_document").await?,
-            |raw| raw.upload_verification_document(verification_id, request)
-        )
+            .engine
+            .check_path(operation, &[verification_id])?;
+        self.client.engine.check_body(operation, request)?;
+        self.call(operation, |raw| async move {
+            raw.upload_verification_document(verification_id, request)
+                .await
+        })
+        .await
         .map(|mut document| {
             if document.document_id.is_none() {
                 document.document_id = document.id.clone();
@@ -712,16 +609,17 @@ impl CustomerClient {
         consent: types::AcceptConsentConsentType,
         request: &types::AcceptConsentRequest,
     ) -> Result<types::Consent, Error> {
-        let customer = self.customer_id().to_string();
+        let operation = Operation::AcceptConsent;
+        let customer = self.customer_id();
+        let consent_type = consent.to_string();
         self.client
-            .core
-            .check_path("accept_consent", &[("customerId", &customer)])?;
-        self.client.core.check("accept_consent", request)?;
-        call_api!(
-            &self.client.core,
-            self.attempt("accept_consent").await?,
-            |raw| raw.accept_consent(&customer, consent, request)
-        )
+            .engine
+            .check_path(operation, &[customer, &consent_type])?;
+        self.client.engine.check_body(operation, request)?;
+        self.call(operation, |raw| async move {
+            raw.accept_consent(customer, consent, request).await
+        })
+        .await
     }
 
     /// Whether the customer can be activated, and what is missing.
@@ -739,19 +637,16 @@ impl CustomerClient {
         &self,
         owner_tenant_id: &str,
     ) -> Result<types::ActivationReadiness, Error> {
-        let customer = self.customer_id().to_string();
-        self.client.core.check_path(
-            "check_activation_readiness",
-            &[
-                ("customerId", &customer),
-                ("ownerTenantId", owner_tenant_id),
-            ],
-        )?;
-        call_api!(
-            &self.client.core,
-            self.attempt("check_activation_readiness").await?,
-            |raw| raw.check_activation_readiness(&customer, owner_tenant_id)
-        )
+        let operation = Operation::CheckActivationReadiness;
+        let customer = self.customer_id();
+        self.client
+            .engine
+            .check_path(operation, &[customer, owner_tenant_id])?;
+        self.call(operation, |raw| async move {
+            raw.check_activation_readiness(customer, owner_tenant_id)
+                .await
+        })
+        .await
     }
 
     /// The customer's wallets (after activation; an IBAN may take a moment
@@ -765,18 +660,14 @@ impl CustomerClient {
     /// # Ok(()) }
     /// ```
     pub async fn wallets(&self) -> Result<Vec<types::Wallet>, Error> {
-        let customer = self.customer_id().to_string();
-        self.client
-            .core
-            .check_path("list_customer_wallets", &[("customerId", &customer)])?;
-        call_api!(
-            &self.client.core,
-            self.attempt("list_customer_wallets").await?,
-            |raw| raw.list_customer_wallets(
-                &customer,
-                Some(types::ListCustomerWalletsCustomerType::B2c)
-            )
-        )
+        let operation = Operation::ListCustomerWallets;
+        let customer = self.customer_id();
+        self.client.engine.check_path(operation, &[customer])?;
+        self.call(operation, |raw| async move {
+            raw.list_customer_wallets(customer, Some(types::ListCustomerWalletsCustomerType::B2c))
+                .await
+        })
+        .await
     }
 
     /// Ends the session on the server and wipes the token and credentials
@@ -788,30 +679,29 @@ impl CustomerClient {
     /// # Ok(()) }
     /// ```
     pub async fn logout(self) -> Result<types::SessionTermination, Error> {
-        let core = &self.client.core;
-        let operation = "delete_customer_session";
+        let engine = &self.client.engine;
+        let operation = Operation::DeleteCustomerSession;
+        let end_user = self.client.end_user.as_ref();
         // An expired token cannot end the session: renew it first if due.
-        let context = self.client.scope();
-        let renewed = pipeline::scoped(context, self.session.valid_token(core, operation)).await;
+        let renewed = engine.valid_token(&self.session, operation, end_user).await;
         let Some(token) = renewed.ok().or_else(|| self.session.current()) else {
             self.session.wipe();
             return Err(Error::Config("the session is not logged in".into()));
         };
         let session_id = token.session_id.clone().unwrap_or_default();
-        let (customer, user) = (self.customer_id().to_string(), self.user_id().to_string());
-        if let Err(e) = core.check_path(
-            operation,
-            &[
-                ("customerId", &customer),
-                ("userId", &user),
-                ("sessionId", &session_id),
-            ],
-        ) {
+        let (customer, user, session_id) =
+            (self.customer_id(), self.user_id(), session_id.as_str());
+        if let Err(e) = engine.check_path(operation, &[customer, user, session_id]) {
             self.session.wipe();
             return Err(e);
         }
-        let result = call_api!(core, core.begin_with_token(operation, token)?, |raw| raw
-            .delete_customer_session(&customer, &user, &session_id));
+        let call = Engine::start_with(operation, Some(token.clone()), end_user);
+        let result = engine
+            .run(call, |raw| async move {
+                raw.delete_customer_session(customer, user, session_id)
+                    .await
+            })
+            .await;
         self.session.wipe();
         result
     }
@@ -822,284 +712,4 @@ fn with_verification_id(mut verification: types::Verification) -> types::Verific
         verification.verification_id = verification.id.clone();
     }
     verification
-}
-
-/// One typed call in progress.
-pub(crate) struct Attempt<'s> {
-    op: &'static Operation,
-    session: Option<&'s Arc<Session>>,
-    end_user: Option<EndUser>,
-    token: Option<Arc<Token>>,
-    renewed: bool,
-}
-
-impl Attempt<'_> {
-    pub(crate) fn context(&self) -> Arc<CallContext> {
-        Arc::new(CallContext {
-            end_user: self.end_user.clone(),
-            token: self.token.clone(),
-            ..CallContext::default()
-        })
-    }
-}
-
-impl Core {
-    /// Stage 0, path: no path parameter is empty, `.` or `..` (which would
-    /// send the call, and its token, to another endpoint).
-    pub(crate) fn check_path(
-        &self,
-        operation: &'static str,
-        parameters: &[(&str, &str)],
-    ) -> Result<(), Error> {
-        validate_path_parameters(parameters).map_err(|violations| Error::Validation {
-            operation,
-            violations,
-        })
-    }
-
-    /// Stage 0: FinHub's documented rules, checked before anything is sent.
-    pub(crate) fn check<T: Validate>(
-        &self,
-        operation: &'static str,
-        body: &T,
-    ) -> Result<(), Error> {
-        let context = ValidationContext::on(self.clock.now().date_naive());
-        body.validate_in(&context)
-            .map_err(|violations| Error::Validation {
-                operation,
-                violations,
-            })
-    }
-}
-
-fn find(operation: &'static str) -> Result<&'static Operation, Error> {
-    Operation::find(operation)
-        .ok_or_else(|| Error::Config(format!("unknown operation {operation}")))
-}
-
-impl Core {
-    /// Starts a call: finds the operation and, for a session, a token that
-    /// is not due for renewal.
-    pub(crate) async fn begin<'s>(
-        &self,
-        operation: &'static str,
-        session: Option<&'s Arc<Session>>,
-        end_user: Option<&EndUser>,
-    ) -> Result<Attempt<'s>, Error> {
-        let op = find(operation)?;
-        let token = match session {
-            Some(session) => {
-                let context = Arc::new(CallContext {
-                    end_user: end_user.cloned(),
-                    ..CallContext::default()
-                });
-                Some(pipeline::scoped(context, session.valid_token(self, operation)).await?)
-            }
-            None => None,
-        };
-        Ok(Attempt {
-            op,
-            session,
-            end_user: end_user.cloned(),
-            token,
-            renewed: false,
-        })
-    }
-
-    /// Starts a call with exactly this token and no renewal (refresh,
-    /// logout), for the end user of the call in progress on this task.
-    pub(crate) fn begin_with_token(
-        &self,
-        operation: &'static str,
-        token: Arc<Token>,
-    ) -> Result<Attempt<'static>, Error> {
-        Ok(Attempt {
-            op: find(operation)?,
-            session: None,
-            end_user: pipeline::current_end_user(),
-            token: Some(token),
-            renewed: true,
-        })
-    }
-
-    /// Starts a call without a token (logins), for the end user of the call
-    /// in progress on this task.
-    pub(crate) fn begin_unauthenticated(
-        &self,
-        operation: &'static str,
-    ) -> Result<Attempt<'static>, Error> {
-        Ok(Attempt {
-            op: find(operation)?,
-            session: None,
-            end_user: pipeline::current_end_user(),
-            token: None,
-            renewed: true,
-        })
-    }
-
-    /// Ends an attempt: `Some(result)`, or `None` when the call must be made
-    /// again with the renewed token.
-    pub(crate) async fn finish<E: Envelope>(
-        &self,
-        attempt: &mut Attempt<'_>,
-        result: Result<ResponseValue<E>, ApiError>,
-        context: &CallContext,
-    ) -> Option<Result<E::Data, Error>> {
-        let record = context.record();
-        let outcome = match record.refused {
-            Some(refusal) => Err(refusal.into_error(attempt.op.id, record.status)),
-            None => self.classify(attempt.op, result, &record),
-        };
-        let Err(Error::Unauthorized(details)) = outcome else {
-            return Some(outcome);
-        };
-        let (Some(session), Some(rejected), false, SessionRole::Ordinary) = (
-            attempt.session,
-            &attempt.token,
-            attempt.renewed,
-            attempt.op.role,
-        ) else {
-            return Some(Err(Error::Unauthorized(details)));
-        };
-        attempt.renewed = true;
-        let renewal_context = Arc::new(CallContext {
-            end_user: attempt.end_user.clone(),
-            ..CallContext::default()
-        });
-        let renewal = session.renew(self, Some(rejected.generation), attempt.op.id);
-        match pipeline::scoped(renewal_context, renewal).await {
-            Ok(fresh) => {
-                attempt.token = Some(fresh);
-                None
-            }
-            // The login refusal itself: the session is latched and the
-            // caller must replace the credentials.
-            Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) => Some(Err(e)),
-            Err(e) => Some(Err(Error::Unauthorized(ErrorDetails {
-                message: Some(clip(&format!(
-                    "the token was refused and renewing the session failed: {e}"
-                ))),
-                ..details
-            }))),
-        }
-    }
-
-    /// Stage "classify" of a finished call: the payload, or the error that
-    /// the status, the envelope's code or the failure stands for.
-    fn classify<E: Envelope>(
-        &self,
-        op: &'static Operation,
-        result: Result<ResponseValue<E>, ApiError>,
-        record: &CallRecord,
-    ) -> Result<E::Data, Error> {
-        let login = op.role == SessionRole::Login;
-        match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let envelope = response.into_inner();
-                match envelope.code() {
-                    Some(code @ 400..=599) => Err(Error::from_status(
-                        ErrorDetails {
-                            code: Some(code.to_string()),
-                            message: envelope.message().map(clip),
-                            ..ErrorDetails::new(op.id, Some(status))
-                        },
-                        code as u16,
-                        login,
-                        None,
-                    )),
-                    _ => Ok(envelope.into_data()),
-                }
-            }
-            Err(error) => Err(self.map_error(op, error, record)),
-        }
-    }
-
-    fn map_error(&self, op: &'static Operation, error: ApiError, record: &CallRecord) -> Error {
-        use finhub_api::Error as E;
-        let login = op.role == SessionRole::Login;
-        match error {
-            E::ErrorResponse(response) => {
-                let status = response.status().as_u16();
-                let wait = retry_after(response.headers(), self.clock.now());
-                let (code, message) = error_code_and_message(&response);
-                let details = ErrorDetails {
-                    code,
-                    message: message.as_deref().map(clip),
-                    ..ErrorDetails::new(op.id, Some(status))
-                };
-                Error::from_status(details, status, login, wait)
-            }
-            E::UnexpectedResponse(response) => {
-                let status = response.status().as_u16();
-                let wait = retry_after(response.headers(), self.clock.now());
-                Error::from_status(ErrorDetails::new(op.id, Some(status)), status, login, wait)
-            }
-            E::InvalidResponsePayload(_, parse) => match record.status {
-                // An error status whose body is not FinHub's JSON (a proxy's
-                // HTML page, say): the status decides.
-                Some(status) if status >= 400 => Error::from_status(
-                    ErrorDetails::new(op.id, Some(status)),
-                    status,
-                    login,
-                    record.retry_after,
-                ),
-                status => Error::Decode {
-                    operation: op.id,
-                    status,
-                    message: describe_parse_error(&parse),
-                },
-            },
-            E::CommunicationError(e) | E::ResponseBodyError(e) => {
-                if e.is_timeout() {
-                    Error::Timeout { operation: op.id }
-                } else {
-                    Error::Transport {
-                        operation: op.id,
-                        message: describe_transport_error(&e),
-                    }
-                }
-            }
-            E::InvalidRequest(message) | E::Custom(message) => {
-                Error::Config(format!("{}: {message}", op.id))
-            }
-            other => Error::Decode {
-                operation: op.id,
-                status: other.status().map(|s| s.as_u16()),
-                message: "unexpected response".into(),
-            },
-        }
-    }
-}
-
-/// A JSON error without the offending value (which could be anything the
-/// server sent).
-fn describe_parse_error(error: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let kind = match error.classify() {
-        Category::Io => "I/O error",
-        Category::Syntax => "invalid JSON",
-        Category::Data => "JSON of an unexpected shape",
-        Category::Eof => "truncated JSON",
-    };
-    format!("{kind} at line {} column {}", error.line(), error.column())
-}
-
-/// A transport error without URL (which may carry ids) and without headers.
-fn describe_transport_error(error: &reqwest::Error) -> String {
-    let mut message = if error.is_connect() {
-        "connection failed".to_string()
-    } else if error.is_body() || error.is_decode() {
-        "the response body could not be read".to_string()
-    } else if error.is_request() {
-        "the request could not be sent".to_string()
-    } else {
-        "transport failure".to_string()
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message = format!("{message}: {cause}");
-        source = cause.source();
-    }
-    message
 }

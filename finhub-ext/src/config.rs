@@ -1,5 +1,6 @@
 //! Configuration of a [`FinhubClient`](crate::FinhubClient): from a builder
-//! or from `FINHUB_*` environment variables.
+//! or from `FINHUB_*` environment variables, and the credentials it logs in
+//! with.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -9,11 +10,14 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::SecretString;
 
+use finhub_api::Operation;
+
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::headers::{DEFAULT_END_USER_IP, Platform};
 use crate::operation::{TokenKind, TokenRoutes};
 use crate::retry::RetryPolicy;
+use crate::session::SessionTiming;
 
 /// FinHub's sandbox environment.
 pub const SANDBOX_URL: &str = "https://sandbox.finhub.cloud";
@@ -67,11 +71,43 @@ impl fmt::Debug for AdminCredentials {
     }
 }
 
-/// When tokens are renewed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SessionTiming {
-    pub(crate) buffer: Duration,
-    pub(crate) jitter: Duration,
+/// Login of one customer's user, as returned by registration (`data.id`,
+/// `data.user.id`) plus the password the customer chose.
+#[derive(Clone)]
+pub struct CustomerCredentials {
+    pub(crate) customer_id: String,
+    pub(crate) user_id: String,
+    pub(crate) username: String,
+    pub(crate) password: SecretString,
+}
+
+impl CustomerCredentials {
+    /// The user `user_id` of customer `customer_id`, logging in as
+    /// `username` (usually the email) with `password`.
+    pub fn new(
+        customer_id: impl Into<String>,
+        user_id: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        CustomerCredentials {
+            customer_id: customer_id.into(),
+            user_id: user_id.into(),
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl fmt::Debug for CustomerCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomerCredentials")
+            .field("customer_id", &self.customer_id)
+            .field("user_id", &self.user_id)
+            .field("username", &self.username)
+            .field("password", &"** redacted **")
+            .finish()
+    }
 }
 
 /// Default of [`FinhubClientBuilder::max_response_bytes`]: 4 MiB, far above
@@ -114,7 +150,9 @@ pub struct FinhubClientBuilder {
     pub(crate) device_id: String,
     pub(crate) platform: Platform,
     pub(crate) request_source: String,
-    pub(crate) user_agent: String,
+    /// `None`: [`DEFAULT_USER_AGENT`] on the client the builder makes, the
+    /// caller's own on a client supplied with `http_client`.
+    pub(crate) user_agent: Option<String>,
     pub(crate) default_end_user_ip: IpAddr,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
@@ -155,7 +193,7 @@ impl Default for FinhubClientBuilder {
             device_id: "integration-device".into(),
             platform: Platform::web(),
             request_source: "integration-client".into(),
-            user_agent: DEFAULT_USER_AGENT.into(),
+            user_agent: None,
             default_end_user_ip: DEFAULT_END_USER_IP,
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -223,9 +261,12 @@ impl FinhubClientBuilder {
         self
     }
 
-    /// `User-Agent` (default [`DEFAULT_USER_AGENT`]).
+    /// `User-Agent`. Without it, the client the builder makes sends
+    /// [`DEFAULT_USER_AGENT`], and a client supplied with
+    /// [`http_client`](Self::http_client) keeps its own (none if it has
+    /// none); with it, every request sends this one.
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
-        self.user_agent = agent.into();
+        self.user_agent = Some(agent.into());
         self
     }
 
@@ -236,13 +277,18 @@ impl FinhubClientBuilder {
         self
     }
 
-    /// Total time allowed for one attempt (default 30 s).
+    /// Total time allowed for one attempt (one HTTP request), default 30 s.
+    /// Set on every request, so it applies to a client supplied with
+    /// [`http_client`](Self::http_client) too, default included, in place
+    /// of that client's own total timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Time allowed to open a connection (default 10 s).
+    /// Time allowed to open a connection (default 10 s). Applies to the
+    /// client the builder makes; a client supplied with
+    /// [`http_client`](Self::http_client) keeps its own.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -274,17 +320,25 @@ impl FinhubClientBuilder {
         self
     }
 
-    /// Sends `operation` (an id such as `activate_customer`) with another
-    /// token than the documented default: FinHub's docs disagree for some
-    /// operations. A customer-token operation must then be called on a
-    /// [`CustomerClient`](crate::CustomerClient).
-    pub fn token_route(mut self, operation: &'static str, token: TokenKind) -> Self {
+    /// Sends `operation` with another token than the documented default
+    /// ([`operation::handling`](crate::operation::handling)): FinHub's docs
+    /// disagree for some operations. A customer-token operation must then be
+    /// called on a [`CustomerClient`](crate::CustomerClient).
+    ///
+    /// ```
+    /// use finhub_ext::{FinhubClient, Operation, TokenKind};
+    /// let builder = FinhubClient::builder()
+    ///     .token_route(Operation::ActivateCustomer, TokenKind::Customer);
+    /// ```
+    pub fn token_route(mut self, operation: Operation, token: TokenKind) -> Self {
         self.routes.set(operation, token);
         self
     }
 
-    /// Use this `reqwest` client (its timeouts and TLS settings) instead of
-    /// building one.
+    /// Use this `reqwest` client (its connection pool, TLS and proxy
+    /// settings) instead of building one. The builder's
+    /// [`timeout`](Self::timeout) still applies to every request, and its
+    /// `User-Agent` only if [`user_agent`](Self::user_agent) is called.
     ///
     /// The client built otherwise follows no redirect, sends no `Referer`,
     /// accepts only `https` for an `https` base URL and uses no proxy for a
@@ -338,11 +392,6 @@ impl FinhubClientBuilder {
         if !missing.is_empty() {
             return Err(Error::Config(format!("missing {}", missing.join(", "))));
         }
-        if let Some(unknown) = self.routes.unknown().first() {
-            return Err(Error::Config(format!(
-                "token_route: `{unknown}` is not an operation"
-            )));
-        }
         let base = parse_base_url(self.base_url.as_deref().unwrap_or_default())?;
         Ok(Config {
             base_url: base.url.clone(),
@@ -361,14 +410,6 @@ impl FinhubClientBuilder {
             routes: self.routes.clone(),
         })
     }
-}
-
-/// Checks and normalizes a base URL: absolute, `https` unless the host is
-/// loopback, no credentials, no query or fragment, no trailing slash.
-///
-/// Errors never quote an input that carries credentials (or any `@`).
-pub fn normalize_base_url(input: &str) -> Result<String, Error> {
-    parse_base_url(input).map(|base| base.url)
 }
 
 /// How an input appears in errors and `Debug`: quoted, unless it could
@@ -393,6 +434,10 @@ fn carries_userinfo(input: &str) -> bool {
     rest[..end].contains('@')
 }
 
+/// Checks and normalizes a base URL: absolute, `https` unless the host is
+/// loopback, no credentials, no query or fragment, no trailing slash.
+///
+/// Errors never quote an input that carries credentials (or any `@`).
 pub(crate) fn parse_base_url(input: &str) -> Result<BaseUrl, Error> {
     let input = input.trim();
     // First, before anything can quote the input.
@@ -448,7 +493,7 @@ pub(crate) fn parse_base_url(input: &str) -> Result<BaseUrl, Error> {
     })
 }
 
-/// The environment variables [`FinhubClient::from_env`](crate::FinhubClient::from_env) reads.
+/// The environment variables [`FinhubClientBuilder::from_env`] reads.
 pub mod env {
     /// Base URL (required).
     pub const BASE_URL: &str = "FINHUB_BASE_URL";
@@ -476,10 +521,33 @@ pub mod env {
     pub const USER_AGENT: &str = "FINHUB_USER_AGENT";
 }
 
+impl FinhubClientBuilder {
+    /// A builder configured from `FINHUB_*` environment variables (see
+    /// [`env`](crate::env)); the error names every missing one. Anything
+    /// else (an HTTP client of your own, a clock, a retry policy…) can be
+    /// added before `build()`.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), finhub_ext::Error> {
+    /// let http = finhub_ext::reqwest::Client::builder()
+    ///     .redirect(finhub_ext::reqwest::redirect::Policy::none())
+    ///     .referer(false)
+    ///     .build()
+    ///     .expect("an HTTP client");
+    /// let client = finhub_ext::FinhubClientBuilder::from_env()?
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<FinhubClientBuilder, Error> {
+        builder_from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
 /// Reads the builder from `lookup` (the process environment in
-/// [`FinhubClient::from_env`](crate::FinhubClient::from_env)); names every
-/// missing required variable in one error.
-pub fn builder_from_lookup(
+/// [`FinhubClientBuilder::from_env`]); names every missing required variable
+/// in one error.
+pub(crate) fn builder_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<FinhubClientBuilder, Error> {
     let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
@@ -542,6 +610,10 @@ pub fn builder_from_lookup(
 mod tests {
     use super::*;
 
+    fn normalize_base_url(input: &str) -> Result<String, Error> {
+        parse_base_url(input).map(|base| base.url)
+    }
+
     #[test]
     fn base_urls_are_normalized_and_checked() {
         assert_eq!(
@@ -573,6 +645,24 @@ mod tests {
         ] {
             let err = normalize_base_url(bad).unwrap_err().to_string();
             assert!(err.starts_with("configuration: base_url"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_never_printed() {
+        const CANARY: &str = "url-password-canary-5e1b";
+        for template in [
+            "https://u:CANARY@h.example",
+            "https:u:CANARY@h",
+            "https://u:CANARY@[::1",
+            "https://u:CANARY@h:99999",
+            " https://u:CANARY@h ",
+            "not a url u:CANARY@h",
+        ] {
+            let url = template.replace("CANARY", CANARY);
+            let err = normalize_base_url(&url).unwrap_err();
+            let printed = format!("{err} {err:?}");
+            assert!(!printed.contains(CANARY), "{template}: {printed}");
         }
     }
 

@@ -1,20 +1,32 @@
 //! [`Error`]: every way a FinHub call can fail, as one type users match on.
 //!
-//! Each variant carries the operation id, the HTTP status where there was
+//! Each variant carries the [`Operation`], the HTTP status where there was
 //! one, and the server's `code`/`message` from whichever envelope it used.
 //! `Display` and `Debug` print those and nothing else: never a body, a
 //! header, a token, a password or the tenant secret.
+//!
+//! [`ErrorDetails`] serializes (serde) with the field names `operation`
+//! (the operation id, e.g. `register_individual_customer`), `status`, `code`
+//! and `message`, so a service can return it as JSON as it is.
 
 use std::fmt;
 use std::time::Duration;
 
+use finhub_api::Operation;
+use serde::Serialize;
+
+use crate::retry::is_retryable_status;
 use crate::validation::Violations;
 
 /// What the server said about a failed call.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Serializes as `{"operation": "…", "status": 409, "code": "409",
+/// "message": "…"}` (absent values as `null`).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorDetails {
-    /// The operation id, e.g. `register_individual_customer`.
-    pub operation: &'static str,
+    /// The operation, e.g. [`Operation::RegisterIndividualCustomer`]
+    /// (serialized as its id, `register_individual_customer`).
+    pub operation: Operation,
     /// HTTP status of the response, when there was a response.
     pub status: Option<u16>,
     /// The server's `code` (the envelope's, which FinHub sometimes sets to
@@ -25,7 +37,7 @@ pub struct ErrorDetails {
 }
 
 impl ErrorDetails {
-    pub(crate) fn new(operation: &'static str, status: Option<u16>) -> Self {
+    pub(crate) fn new(operation: Operation, status: Option<u16>) -> Self {
         ErrorDetails {
             operation,
             status,
@@ -37,7 +49,7 @@ impl ErrorDetails {
 
 impl fmt::Display for ErrorDetails {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.operation)?;
+        f.write_str(self.operation.id())?;
         if let Some(status) = self.status {
             write!(f, " (HTTP {status}")?;
             if let Some(code) = self.code.as_ref().filter(|c| **c != status.to_string()) {
@@ -73,10 +85,15 @@ impl fmt::Debug for ErrorDetails {
 #[non_exhaustive]
 pub enum Error {
     /// The request broke FinHub's documented rules; nothing was sent.
-    #[error("{operation}: invalid request: {violations}")]
+    ///
+    /// `operation` is the operation that was not called; `None` when the
+    /// violations come from a builder outside a call (`?` on a builder's
+    /// `build()` in a function returning this error, through
+    /// `From<Violations>`).
+    #[error("{}invalid request: {violations}", operation.map_or(String::new(), |op| format!("{op}: ")))]
     Validation {
-        /// The operation that was not called.
-        operation: &'static str,
+        /// The operation that was not called, when there was one.
+        operation: Option<Operation>,
         /// Every broken rule.
         violations: Violations,
     },
@@ -145,7 +162,7 @@ pub enum Error {
     #[error("{operation}: response body larger than {limit} bytes (HTTP {}); not read", status.map_or("-".to_string(), |s| s.to_string()))]
     ResponseTooLarge {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// HTTP status of the response.
         status: Option<u16>,
         /// The limit in bytes.
@@ -155,13 +172,13 @@ pub enum Error {
     #[error("{operation}: timed out")]
     Timeout {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
     },
     /// The connection failed or broke.
     #[error("{operation}: transport error: {message}")]
     Transport {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// What failed (no headers or bodies).
         message: String,
     },
@@ -169,7 +186,7 @@ pub enum Error {
     #[error("{operation}: undecodable response (HTTP {}): {message}", status.map_or("-".to_string(), |s| s.to_string()))]
     Decode {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// HTTP status of the response.
         status: Option<u16>,
         /// What was wrong (a parser message, never the body).
@@ -182,14 +199,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// The operation the error belongs to (`None` for configuration errors).
-    pub fn operation(&self) -> Option<&'static str> {
+    /// The operation the error belongs to (`None` for configuration errors
+    /// and for violations found outside a call).
+    pub fn operation(&self) -> Option<Operation> {
         match self {
-            Error::Validation { operation, .. }
-            | Error::Timeout { operation }
+            Error::Validation { operation, .. } => *operation,
+            Error::Timeout { operation }
             | Error::Transport { operation, .. }
             | Error::Decode { operation, .. }
-            | Error::ResponseTooLarge { operation, .. } => Some(operation),
+            | Error::ResponseTooLarge { operation, .. } => Some(*operation),
             Error::Config(_) => None,
             other => other.details().map(|d| d.operation),
         }
@@ -222,13 +240,18 @@ impl Error {
         }
     }
 
-    /// Whether trying the same call again later may succeed: rate limits,
-    /// 502/503/504, timeouts and transport failures.
+    /// Whether trying the same call again later may succeed: timeouts,
+    /// transport failures and the HTTP statuses the retry policy retries
+    /// (408, 429, 502, 503, 504; see [`crate::retry`]). An error code inside
+    /// an HTTP 2xx envelope is not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
-            Error::Server(d) => matches!(d.status, Some(502..=504)),
-            _ => false,
+            other => other
+                .details()
+                .and_then(|d| d.status)
+                .and_then(|status| reqwest::StatusCode::from_u16(status).ok())
+                .is_some_and(is_retryable_status),
         }
     }
 
@@ -259,6 +282,17 @@ impl Error {
     }
 }
 
+impl From<Violations> for Error {
+    /// Violations found outside a call, e.g. by a builder: an
+    /// [`Error::Validation`] without an operation.
+    fn from(violations: Violations) -> Self {
+        Error::Validation {
+            operation: None,
+            violations,
+        }
+    }
+}
+
 /// Shortens a server message to at most 300 characters.
 pub(crate) fn clip(message: &str) -> String {
     let mut out: String = message.chars().take(300).collect();
@@ -266,4 +300,35 @@ pub(crate) fn clip(message: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_retryable` says yes exactly where the retry policy retries an
+    /// idempotent operation (408, 429, 502, 503, 504), for every status.
+    #[test]
+    fn is_retryable_agrees_with_the_retry_policy_on_every_status() {
+        for status in 300..=599u16 {
+            let details = ErrorDetails::new(Operation::GetVerification, Some(status));
+            let err = Error::from_status(details, status, false, None);
+            let policy = is_retryable_status(reqwest::StatusCode::from_u16(status).unwrap());
+            assert_eq!(err.is_retryable(), policy, "HTTP {status}: {err:?}");
+        }
+        let timeout =
+            Error::UnexpectedStatus(ErrorDetails::new(Operation::GetVerification, Some(408)));
+        assert!(timeout.is_retryable());
+    }
+
+    /// An error code inside a 2xx envelope is not retried, so it is not
+    /// retryable either.
+    #[test]
+    fn an_error_code_inside_a_2xx_is_not_retryable() {
+        let details = ErrorDetails {
+            code: Some("503".into()),
+            ..ErrorDetails::new(Operation::GetVerification, Some(200))
+        };
+        assert!(!Error::from_status(details, 503, false, None).is_retryable());
+    }
 }

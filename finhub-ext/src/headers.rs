@@ -22,7 +22,7 @@ pub const PLATFORM: HeaderName = HeaderName::from_static("platform");
 pub const DEVICE_ID: HeaderName = HeaderName::from_static("deviceid");
 /// The header progenitor adds to every request; FinHub does not document it,
 /// so the client removes it.
-pub const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 /// The `X-Forwarded-For` sent when a call names no end user: the loopback
 /// address, as FinHub's own reference runner sends. Services acting for a
@@ -134,7 +134,7 @@ impl ContextHeaders {
         request_source: HeaderValue,
         platform: &Platform,
         device_id: HeaderValue,
-        user_agent: HeaderValue,
+        user_agent: Option<HeaderValue>,
         default_ip: IpAddr,
     ) -> Self {
         let mut fixed = HeaderMap::with_capacity(6);
@@ -142,7 +142,9 @@ impl ContextHeaders {
         fixed.insert(FORWARDED_FROM, request_source);
         fixed.insert(PLATFORM, platform.value().clone());
         fixed.insert(DEVICE_ID, device_id);
-        fixed.insert(USER_AGENT, user_agent);
+        if let Some(user_agent) = user_agent {
+            fixed.insert(USER_AGENT, user_agent);
+        }
         fixed.insert(ACCEPT, HeaderValue::from_static("application/json"));
         ContextHeaders {
             fixed,

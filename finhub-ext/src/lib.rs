@@ -10,9 +10,70 @@
 //! * [`CustomerClient`]: one customer's session and the customer-token
 //!   operations (verification, documents, consents, readiness, wallets,
 //!   logout).
-//! * [`api`]: the generated client and types of `finhub-api`.
+//! * [`api`]: the generated client and types of `finhub-api`;
+//!   [`Operation`] is its catalogue of operations, which errors, token
+//!   routes and logs name.
+//! * [`builders`] and [`validation`]: request bodies checked against
+//!   FinHub's documented rules before anything is sent.
+//! * [`operation`]: which token each operation carries and what it is for
+//!   session handling; [`retry`]: what is retried.
 //!
-//! The request pipeline and its stages are described in [`pipeline`].
+//! Everything a public signature needs is at the root, [`reqwest`] and
+//! [`SecretString`] included: a service names `finhub_ext::…` only.
+//!
+//! # From a service
+//!
+//! ```no_run
+//! use finhub_ext::builders::RegistrationBuilder;
+//! use finhub_ext::{Error, FinhubClient, FinhubClientBuilder, SecretString};
+//!
+//! async fn register(
+//!     client: &FinhubClient,
+//!     email: &str,
+//!     password: SecretString,
+//! ) -> Result<String, Error> {
+//!     // Violations of a builder convert with `?` (an `Error::Validation`
+//!     // without an operation); `Violations` and `ErrorDetails` serialize
+//!     // as JSON for the service's own error responses.
+//!     let request = RegistrationBuilder::new().email(email).password(password).build()?;
+//!     let customer = client.register_customer(&request).await?;
+//!     Ok(customer.id.unwrap_or_default())
+//! }
+//!
+//! # fn build() -> Result<(), Error> {
+//! // Configuration from `FINHUB_*` variables, with the service's own HTTP
+//! // client (the builder's timeout still applies to every request).
+//! let http = finhub_ext::reqwest::Client::builder()
+//!     .redirect(finhub_ext::reqwest::redirect::Policy::none())
+//!     .referer(false)
+//!     .build()
+//!     .expect("an HTTP client");
+//! let client = FinhubClientBuilder::from_env()?.http_client(http).build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! # How a call runs
+//!
+//! A typed method checks its input (path ids, body rules) and makes one
+//! **call**: the token it is routed to, renewed first when due; one round
+//! through the request pipeline, which may send several **attempts** (HTTP
+//! requests) of an idempotent operation; the outcome classified into the
+//! payload or one [`Error`]; after a 401 on an ordinary operation, one
+//! renewal of the session and one more round. The pipeline runs around every
+//! request, direct calls on [`FinhubClient::raw`] included, in this order:
+//!
+//! 1. **path check**: the URL path must match the operation's template
+//!    segment for segment, or nothing is sent (and no token is attached);
+//! 2. **context headers**: tenant, request source, platform, device, user
+//!    agent, `Accept`, the end user's `X-Forwarded-For`;
+//! 3. **auth**: `Authorization: Bearer …` with the call's token (a direct
+//!    generated call: the cached admin token for admin operations);
+//! 4. **send/retry**: with the builder's timeout per request; see [`retry`];
+//! 5. **bounded read**: redirects refused, bodies read up to the limit;
+//! 6. **envelope normalize**: every 2xx envelope shape FinHub uses becomes
+//!    the documented `{code, message, data}`;
+//! 7. **log**: one `finhub.call` span per request (operation id, method,
+//!    path template, attempt, status, latency), never a body or a secret.
 //!
 //! # Safety against a hostile or broken server
 //!
@@ -68,27 +129,41 @@
 //!   them.
 
 pub use finhub_api as api;
+/// The HTTP client crate of this client's public signatures
+/// ([`FinhubClientBuilder::http_client`] takes a [`reqwest::Client`]).
+pub use reqwest;
+/// The secret type every credential and builder takes (`impl
+/// Into<SecretString>`: a `&str` or a `String` converts).
+pub use secrecy::SecretString;
 
 pub mod builders;
+mod call;
+mod classify;
 mod client;
-pub mod clock;
-pub mod config;
-pub mod envelope;
+mod clock;
+mod config;
+mod envelope;
 mod error;
-pub mod headers;
+mod headers;
 pub mod operation;
-pub mod pipeline;
+mod pipeline;
 pub mod retry;
 mod session;
 pub mod validation;
 
-pub use client::{CustomerClient, CustomerCredentials, FinhubClient};
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
+pub use client::{CustomerClient, FinhubClient};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use config::{
-    AdminCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, FinhubClientBuilder,
-    SANDBOX_URL,
+    AdminCredentials, CustomerCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
+    FinhubClientBuilder, SANDBOX_URL, env,
 };
 pub use error::{Error, ErrorDetails};
-pub use headers::{EndUser, Platform};
+pub use finhub_api::Operation;
+pub use headers::{DEFAULT_END_USER_IP, EndUser, Platform};
+pub use operation::TokenKind;
 pub use retry::RetryPolicy;
 pub use session::{DEFAULT_LIFETIME, MAX_TOKEN_BYTES};

@@ -1,10 +1,15 @@
-//! What the client knows about each FinHub operation: method, path
-//! template, which token it carries, and whether it may be retried.
+//! How the client handles each [`Operation`]: which token it carries by
+//! default and what it is for session handling. Method, path and path
+//! parameters come from the generated catalogue ([`Operation`]); what the
+//! specification cannot say is the one table of [`handling`], an exhaustive
+//! `match`, so that an operation added to the specification does not compile
+//! until it has its row.
 
+use finhub_api::Operation;
 use reqwest::Method;
 
-/// Which bearer token an operation carries by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which bearer token an operation carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     /// The tenant administrator's session.
     Admin,
@@ -15,197 +20,154 @@ pub enum TokenKind {
 }
 
 /// The role an operation plays for session handling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionRole {
-    /// An ordinary call: a 401 triggers one refresh and one retry.
+    /// An ordinary call: a 401 triggers one renewal and one retry.
     Ordinary,
     /// A login: 401/403 mean wrong credentials or tenant keys.
     Login,
-    /// The session refresh call itself: never refreshed again.
+    /// The session refresh call itself: never renewed again.
     Refresh,
-    /// Logout: idempotent, never refreshed.
+    /// Logout: idempotent, never renewed.
     Logout,
 }
 
-/// One operation of the journey.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Operation {
-    /// Stable operation id (from `openapi.overrides.yaml`).
-    pub id: &'static str,
-    /// HTTP method.
-    pub method: Method,
-    /// Path template as in `openapi.yaml`.
-    pub path: &'static str,
-    /// The token it carries by default.
+/// How the client handles one operation (see [`handling`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handling {
+    /// The operation.
+    pub operation: Operation,
+    /// The token it carries unless routed elsewhere with
+    /// [`FinhubClientBuilder::token_route`](crate::FinhubClientBuilder::token_route).
     pub token: TokenKind,
     /// Its role for session handling.
     pub role: SessionRole,
 }
 
-impl Operation {
+impl Handling {
     /// Whether repeating the call cannot create a second effect on the
-    /// server: GETs and logout.
+    /// server: GETs and logout. Only these are retried after a request may
+    /// have reached the server (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_idempotent(&self) -> bool {
-        self.method == Method::GET || self.role == SessionRole::Logout
-    }
-
-    /// Looks an operation up by id.
-    pub fn find(id: &str) -> Option<&'static Operation> {
-        OPERATIONS.iter().find(|op| op.id == id)
+        self.operation.method() == Method::GET || self.role == SessionRole::Logout
     }
 }
 
-/// Which token each operation carries: the documented default of
-/// [`OPERATIONS`], unless overridden with
+/// The token and session role of `operation`: the documented defaults
+/// (FinHub's docs §3.1 "SDK default").
+pub const fn handling(operation: Operation) -> Handling {
+    use Operation as O;
+    use SessionRole::{Login, Logout, Ordinary, Refresh};
+    let (token, role) = match operation {
+        O::CreateAdminSession => (TokenKind::None, Login),
+        O::GetCategorizationHierarchy => (TokenKind::Admin, Ordinary),
+        O::RegisterIndividualCustomer => (TokenKind::Admin, Ordinary),
+        O::CreateCustomerSession => (TokenKind::None, Login),
+        O::RefreshCustomerSession => (TokenKind::Customer, Refresh),
+        O::DeleteCustomerSession => (TokenKind::Customer, Logout),
+        O::SubmitCustomerVerification => (TokenKind::Customer, Ordinary),
+        O::CreateVerification => (TokenKind::Customer, Ordinary),
+        O::GetVerification => (TokenKind::Customer, Ordinary),
+        O::UploadVerificationDocument => (TokenKind::Customer, Ordinary),
+        O::ApproveVerification => (TokenKind::Admin, Ordinary),
+        O::AcceptConsent => (TokenKind::Customer, Ordinary),
+        O::CheckActivationReadiness => (TokenKind::Customer, Ordinary),
+        O::ActivateCustomer => (TokenKind::Admin, Ordinary),
+        O::ListCustomerWallets => (TokenKind::Customer, Ordinary),
+    };
+    Handling {
+        operation,
+        token,
+        role,
+    }
+}
+
+/// Which token each operation carries: the default of [`handling`], unless
+/// overridden with
 /// [`FinhubClientBuilder::token_route`](crate::FinhubClientBuilder::token_route)
 /// (FinHub's docs disagree on some, e.g. which token activation takes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenRoutes {
-    overrides: Vec<(&'static str, TokenKind)>,
+pub(crate) struct TokenRoutes {
+    overrides: Vec<(Operation, TokenKind)>,
 }
 
 impl TokenRoutes {
     /// Routes `operation` to `kind`.
-    pub(crate) fn set(&mut self, operation: &'static str, kind: TokenKind) {
-        self.overrides.retain(|(id, _)| *id != operation);
+    pub(crate) fn set(&mut self, operation: Operation, kind: TokenKind) {
+        self.overrides.retain(|(op, _)| *op != operation);
         self.overrides.push((operation, kind));
     }
 
     /// The token `operation` carries.
-    pub fn kind(&self, operation: &Operation) -> TokenKind {
+    pub(crate) fn kind(&self, operation: Operation) -> TokenKind {
         self.overrides
             .iter()
-            .find(|(id, _)| *id == operation.id)
-            .map_or(operation.token, |(_, kind)| *kind)
-    }
-
-    /// Overridden operation ids that are not operations.
-    pub(crate) fn unknown(&self) -> Vec<&'static str> {
-        self.overrides
-            .iter()
-            .filter(|(id, _)| Operation::find(id).is_none())
-            .map(|(id, _)| *id)
-            .collect()
+            .find(|(op, _)| *op == operation)
+            .map_or(handling(operation).token, |(_, kind)| *kind)
     }
 }
 
-macro_rules! op {
-    ($id:literal, $method:ident, $path:literal, $token:ident, $role:ident) => {
-        Operation {
-            id: $id,
-            method: Method::$method,
-            path: $path,
-            token: TokenKind::$token,
-            role: SessionRole::$role,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation of the catalogue has a row that fits what the
+    /// catalogue says of it: a login is a tokenless POST to a `sessions`
+    /// collection, a refresh a PUT and a logout a DELETE of one session, and
+    /// everything else carries a token.
+    #[test]
+    fn every_operation_has_a_sensible_row() {
+        let mut problems = Vec::new();
+        for operation in Operation::ALL {
+            let row = handling(operation);
+            let method = operation.method();
+            let path = operation.path();
+            let fits = match row.role {
+                SessionRole::Login => {
+                    row.token == TokenKind::None
+                        && method == Method::POST
+                        && path.ends_with("/sessions")
+                }
+                SessionRole::Refresh => {
+                    row.token == TokenKind::Customer
+                        && method == Method::PUT
+                        && path.ends_with("/sessions/{sessionId}")
+                }
+                SessionRole::Logout => {
+                    row.token != TokenKind::None
+                        && method == Method::DELETE
+                        && path.ends_with("/sessions/{sessionId}")
+                }
+                SessionRole::Ordinary => {
+                    row.token != TokenKind::None && !path.contains("/sessions")
+                }
+            };
+            if !fits {
+                problems.push(format!("{operation}: {row:?} for {method} {path}"));
+            }
+            if row.operation != operation {
+                problems.push(format!("{operation}: the row names {}", row.operation));
+            }
+            let idempotent = method == Method::GET || method == Method::DELETE;
+            if row.is_idempotent() != idempotent {
+                problems.push(format!(
+                    "{operation}: idempotent is {} for {method}",
+                    row.is_idempotent()
+                ));
+            }
         }
-    };
-}
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 
-/// Every operation of the journey, in journey order.
-pub const OPERATIONS: &[Operation] = &[
-    op!(
-        "create_admin_session",
-        POST,
-        "/api/v2.1/admin/organization/{organizationId}/users/{userId}/sessions",
-        None,
-        Login
-    ),
-    op!(
-        "get_categorization_hierarchy",
-        GET,
-        "/api/v2.1/customer/individual/categorization/hierarchy/{tenantId}",
-        Admin,
-        Ordinary
-    ),
-    op!(
-        "register_individual_customer",
-        POST,
-        "/api/v2.1/customer/individual/registration",
-        Admin,
-        Ordinary
-    ),
-    op!(
-        "create_customer_session",
-        POST,
-        "/api/v2.1/customer/individual/{customerId}/users/{userId}/sessions",
-        None,
-        Login
-    ),
-    op!(
-        "refresh_customer_session",
-        PUT,
-        "/api/v2.1/customer/individual/{customerId}/users/{userId}/sessions/{sessionId}",
-        Customer,
-        Refresh
-    ),
-    op!(
-        "delete_customer_session",
-        DELETE,
-        "/api/v2.1/customer/individual/{customerId}/users/{userId}/sessions/{sessionId}",
-        Customer,
-        Logout
-    ),
-    op!(
-        "submit_customer_verification",
-        POST,
-        "/api/v2.1/customer/individual/{customerId}/verification",
-        Customer,
-        Ordinary
-    ),
-    op!(
-        "create_verification",
-        POST,
-        "/api/v2.1/verifications",
-        Customer,
-        Ordinary
-    ),
-    op!(
-        "get_verification",
-        GET,
-        "/api/v2.1/verifications/{verificationId}",
-        Customer,
-        Ordinary
-    ),
-    op!(
-        "upload_verification_document",
-        POST,
-        "/api/v2.1/verifications/{verificationId}/documents",
-        Customer,
-        Ordinary
-    ),
-    op!(
-        "approve_verification",
-        POST,
-        "/api/v2.1/verifications/{verificationId}/approve",
-        Admin,
-        Ordinary
-    ),
-    op!(
-        "accept_consent",
-        POST,
-        "/api/v2.1/customer/individual/{customerId}/consents/{consentType}",
-        Customer,
-        Ordinary
-    ),
-    op!(
-        "check_activation_readiness",
-        GET,
-        "/api/v2.1/customer/individual/{customerId}/owner/{ownerTenantId}/activation/check",
-        Customer,
-        Ordinary
-    ),
-    op!(
-        "activate_customer",
-        POST,
-        "/api/v2.1/customer/individual/{customerId}/activation",
-        Admin,
-        Ordinary
-    ),
-    op!(
-        "list_customer_wallets",
-        GET,
-        "/api/v2.1/wallets/customer/{customerId}",
-        Customer,
-        Ordinary
-    ),
-];
+    #[test]
+    fn a_route_overrides_the_default_token_of_its_operation_only() {
+        let mut routes = TokenRoutes::default();
+        routes.set(Operation::ActivateCustomer, TokenKind::Customer);
+        routes.set(Operation::ActivateCustomer, TokenKind::None);
+        assert_eq!(routes.kind(Operation::ActivateCustomer), TokenKind::None);
+        assert_eq!(
+            routes.kind(Operation::ApproveVerification),
+            TokenKind::Admin
+        );
+    }
+}

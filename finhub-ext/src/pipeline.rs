@@ -42,6 +42,58 @@
 //! [`FinhubClient`](crate::FinhubClient) and
 //! [`CustomerClient`](crate::CustomerClient), where a token can be awaited.
 
+//! The request pipeline: the decorator the generated client runs around
+//! every request (the call engine's requests and direct calls on
+//! [`FinhubClient::raw`](crate::FinhubClient::raw) alike). Its stages, in
+//! the order they run:
+//!
+//! 1. **path check** (before anything else, so that a refused request never
+//!    gets a token): the request's URL path must match the operation's path
+//!    template segment for segment, below the base URL's own path. A path
+//!    that an empty, `.` or `..` id collapsed (`/verifications/../approve`)
+//!    is refused and nothing is sent. Reads the URL only.
+//! 2. **context headers**: tenant, request source, platform, device, user
+//!    agent (unless the caller's own HTTP client keeps its own), `Accept`,
+//!    and the end user's `X-Forwarded-For`; progenitor's `api-version`
+//!    header is removed. Touches request headers only.
+//! 3. **auth**: `Authorization: Bearer …` (marked sensitive) with the token
+//!    the call was given, or, for a direct generated call, the cached token
+//!    of the operation's kind (admin operations use the admin session).
+//!    Touches the `Authorization` header only; never renews (the engine
+//!    does, where a token can be awaited).
+//! 4. **send/retry**: the request is sent with the per-request timeout; a
+//!    failed attempt of an idempotent operation is sent again as
+//!    [`crate::retry`] says (a POST only when the connection could not be
+//!    opened). Records the status and `Retry-After` of the last attempt in
+//!    the call's context.
+//! 5. **bounded read** (final response only): a redirect (3xx) is refused
+//!    and never followed; so is a response whose URL differs from the
+//!    request's (a redirect that a caller-supplied HTTP client followed).
+//!    The body is read at most up to the configured limit (a larger
+//!    `Content-Length` is refused before reading), success and error bodies
+//!    alike. A refused response keeps its status, loses its `Location` and
+//!    its body, and the refusal is recorded in the call's context.
+//! 6. **envelope normalize**: a 2xx body in any of FinHub's envelope shapes
+//!    is rewritten into the documented one (see `envelope`). Touches the
+//!    body (and drops `Content-Length`) only.
+//! 7. **log**: one `tracing` span `finhub.call` per generated call (around
+//!    stages 4 to 6) with operation id, method, path template, attempt,
+//!    status and latency, and one event when it ends; never bodies, tokens,
+//!    passwords, the tenant secret, the end user's IP or a redirect target.
+//!
+//! Per-call data travels explicitly: the engine builds, for each round of a
+//! call, a generated client whose decorator is [`CallDecorator`] holding
+//! that round's [`CallContext`] (end user, token, what happened on the
+//! wire). Direct calls on the generated client use a decorator without a
+//! context.
+//!
+//! A refused request or response ends a typed call with a typed error
+//! ([`Error::Redirect`], [`Error::ResponseTooLarge`], [`Error::Validation`]
+//! with rule `path.template_mismatch`). A direct call on the generated
+//! client gets `Error::Custom` for a refused request, and for a refused
+//! response one whose body fails to read (a 3xx comes back as
+//! `UnexpectedResponse`, without its `Location`).
+
 use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -49,6 +101,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use finhub_api::Operation;
 use finhub_api::hooks::{BoxFuture, Decorator};
 use http_body::Frame;
 use http_body_util::{BodyExt, Limited};
@@ -62,30 +115,24 @@ use crate::clock::Clock;
 use crate::envelope::normalize_success_body;
 use crate::error::{Error, ErrorDetails};
 use crate::headers::{ContextHeaders, EndUser};
-use crate::operation::{Operation, TokenKind, TokenRoutes};
+use crate::operation::{TokenKind, TokenRoutes, handling};
 use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
 use crate::session::{Session, Token};
 use crate::validation::codes::PATH_TEMPLATE_MISMATCH;
 use crate::validation::{Violations, matches_template};
 
-tokio::task_local! {
-    /// The call being made on this task: end user, token, and what
-    /// happened on the wire.
-    static CALL: Arc<CallContext>;
-}
-
-/// What one call carries through the pipeline.
+/// What one round of a call carries through the pipeline: who it is for,
+/// the token to send, and what happened on the wire.
 #[derive(Debug, Default)]
 pub(crate) struct CallContext {
     pub(crate) end_user: Option<EndUser>,
     pub(crate) token: Option<Arc<Token>>,
-    pub(crate) record: Mutex<CallRecord>,
+    record: Mutex<CallRecord>,
 }
 
-/// What the pipeline saw.
+/// What the pipeline saw of the last attempt (one HTTP send) of a round.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct CallRecord {
-    pub(crate) attempts: u32,
     pub(crate) status: Option<u16>,
     pub(crate) retry_after: Option<Duration>,
     /// Why the pipeline refused the request or its response, if it did.
@@ -127,7 +174,7 @@ impl std::error::Error for Refusal {}
 
 impl Refusal {
     /// The typed error of a call that the pipeline refused.
-    pub(crate) fn into_error(self, operation: &'static str, status: Option<u16>) -> Error {
+    pub(crate) fn into_error(self, operation: Operation, status: Option<u16>) -> Error {
         match self {
             Refusal::Redirect | Refusal::FollowedRedirect => Error::Redirect(ErrorDetails {
                 message: Some(self.to_string()),
@@ -142,7 +189,7 @@ impl Refusal {
                 let mut violations = Violations::new();
                 violations.push("path", PATH_TEMPLATE_MISMATCH, self.to_string());
                 Error::Validation {
-                    operation,
+                    operation: Some(operation),
                     violations,
                 }
             }
@@ -151,36 +198,30 @@ impl Refusal {
 }
 
 impl CallContext {
+    /// The context of a round for `end_user`, sending `token`.
+    pub(crate) fn new(end_user: Option<EndUser>, token: Option<Arc<Token>>) -> Self {
+        CallContext {
+            end_user,
+            token,
+            record: Mutex::default(),
+        }
+    }
+
+    /// What the pipeline saw, once the round is over.
     pub(crate) fn record(&self) -> CallRecord {
-        self.record
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CallRecord> {
+        self.record.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn refuse(&self, refusal: Refusal) {
-        self.record
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .refused = Some(refusal);
+        self.lock().refused = Some(refusal);
     }
 }
 
-/// Runs `future` as the call described by `context`.
-pub(crate) async fn scoped<F: Future>(context: Arc<CallContext>, future: F) -> F::Output {
-    CALL.scope(context, future).await
-}
-
-/// The end user of the call running on this task, if any.
-pub(crate) fn current_end_user() -> Option<EndUser> {
-    CALL.try_with(|c| c.end_user.clone()).ok().flatten()
-}
-
-fn current() -> Option<Arc<CallContext>> {
-    CALL.try_with(Arc::clone).ok()
-}
-
-/// The pipeline: implements the decorator the generated client calls.
+/// The pipeline: configuration shared by every call of a client.
 #[derive(Debug)]
 pub(crate) struct Pipeline {
     pub(crate) headers: ContextHeaders,
@@ -192,6 +233,16 @@ pub(crate) struct Pipeline {
     pub(crate) base_path: String,
     /// The largest response body read.
     pub(crate) max_response_bytes: usize,
+    /// The time allowed for one attempt, set on every request.
+    pub(crate) timeout: Duration,
+}
+
+/// The decorator of one round of a call (with its context), or of direct
+/// calls on the generated client (without one).
+#[derive(Debug)]
+pub(crate) struct CallDecorator {
+    pub(crate) pipeline: Arc<Pipeline>,
+    pub(crate) context: Option<Arc<CallContext>>,
 }
 
 /// The `Authorization` value for `token`. The `Bearer …` text is built in
@@ -208,52 +259,32 @@ fn bearer(token: &Token) -> Result<HeaderValue, String> {
     Ok(value)
 }
 
-impl Decorator for Pipeline {
-    fn prepare(
-        &self,
-        request: &mut reqwest::Request,
-        operation_id: &'static str,
-    ) -> Result<(), String> {
-        let context = current();
-        // Before anything else: the path must be the operation's.
-        if let Some(operation) = Operation::find(operation_id) {
-            let matches = request
-                .url()
-                .path()
-                .strip_prefix(self.base_path.as_str())
-                .is_some_and(|path| matches_template(operation.path, path));
-            if !matches {
-                if let Some(context) = &context {
-                    context.refuse(Refusal::PathMismatch);
-                }
-                tracing::warn!(
-                    operation = operation_id,
-                    path = operation.path,
-                    "request refused: its path does not match the operation's template"
-                );
-                return Err(format!(
-                    "{operation_id}: {} ({})",
-                    Refusal::PathMismatch,
-                    operation.path
-                ));
+impl Decorator for CallDecorator {
+    fn prepare(&self, request: &mut reqwest::Request, operation: Operation) -> Result<(), String> {
+        let pipeline = &self.pipeline;
+        let context = self.context.as_deref();
+        // Stage 1: path check.
+        pipeline.check_path(request, operation).inspect_err(|_| {
+            if let Some(context) = context {
+                context.refuse(Refusal::PathMismatch);
             }
-        }
-        // Stage 1: context headers.
-        self.headers.apply(
+        })?;
+        // Stage 2: context headers.
+        pipeline.headers.apply(
             request.headers_mut(),
-            context.as_ref().and_then(|c| c.end_user.as_ref()),
+            context.and_then(|c| c.end_user.as_ref()),
         );
-        // Stage 2: auth.
-        let token = match &context {
+        // Stage 3: auth.
+        let token = match context {
             Some(context) => context.token.clone(),
-            None => match Operation::find(operation_id).map(|op| self.routes.kind(op)) {
-                Some(TokenKind::Admin) => self.admin.current(),
-                Some(TokenKind::Customer) => {
+            None => match pipeline.routes.kind(operation) {
+                TokenKind::Admin => pipeline.admin.current(),
+                TokenKind::Customer => {
                     return Err(format!(
-                        "{operation_id} needs a customer session: call it through a CustomerClient"
+                        "{operation} needs a customer session: call it through a CustomerClient"
                     ));
                 }
-                Some(TokenKind::None) | None => None,
+                TokenKind::None => None,
             },
         };
         if let Some(token) = token {
@@ -266,56 +297,79 @@ impl Decorator for Pipeline {
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        operation_id: &'static str,
+        operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        let operation = Operation::find(operation_id);
+        // Stage 7: log (the span around stages 4 to 6).
         let span = tracing::info_span!(
             "finhub.call",
-            operation = operation_id,
+            operation = operation.id(),
             method = %request.method(),
-            path = operation.map_or("", |op| op.path),
+            path = operation.path(),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
         Box::pin(
-            self.send_with_retries(client, request, operation)
+            self.pipeline
+                .send_with_retries(client, request, operation, self.context.as_deref())
                 .instrument(span),
         )
     }
 }
 
 impl Pipeline {
+    /// Stage 1: the request's path is the operation's.
+    fn check_path(&self, request: &reqwest::Request, operation: Operation) -> Result<(), String> {
+        let matches = request
+            .url()
+            .path()
+            .strip_prefix(self.base_path.as_str())
+            .is_some_and(|path| matches_template(operation.path(), path));
+        if matches {
+            return Ok(());
+        }
+        tracing::warn!(
+            operation = operation.id(),
+            path = operation.path(),
+            "request refused: its path does not match the operation's template"
+        );
+        Err(format!(
+            "{operation}: {} ({})",
+            Refusal::PathMismatch,
+            operation.path()
+        ))
+    }
+
+    /// Stages 4 to 6 (and the closing log event of stage 7).
     async fn send_with_retries(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        operation: Option<&'static Operation>,
+        operation: Operation,
+        context: Option<&CallContext>,
     ) -> reqwest::Result<reqwest::Response> {
-        let context = current();
-        let idempotent = operation.is_some_and(Operation::is_idempotent);
+        let idempotent = handling(operation).is_idempotent();
         let span = tracing::Span::current();
         let mut attempt = 1;
         loop {
+            *request.timeout_mut() = Some(self.timeout);
             let spare = (attempt < self.retry.attempts())
                 .then(|| request.try_clone())
                 .flatten();
             let sent = request.url().clone();
             let started = Instant::now();
-            // Stage 3: send.
+            // Stage 4: send.
             let result = client.execute(request).await;
             let latency = started.elapsed();
             span.record("attempt", attempt);
             span.record("latency_ms", latency.as_secs_f64() * 1000.0);
-            // Stage 4: classify.
             let (retry, wait) = match &result {
                 Ok(response) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     let wait = retry_after(response.headers(), self.clock.now());
-                    if let Some(context) = &context {
-                        let mut record = context.record.lock().unwrap_or_else(|e| e.into_inner());
-                        record.attempts = attempt;
+                    if let Some(context) = context {
+                        let mut record = context.lock();
                         record.status = Some(status.as_u16());
                         record.retry_after = wait;
                     }
@@ -326,16 +380,14 @@ impl Pipeline {
                     )
                 }
                 Err(error) => {
-                    if let Some(context) = &context {
-                        let mut record = context.record.lock().unwrap_or_else(|e| e.into_inner());
-                        record.attempts = attempt;
-                        record.status = None;
+                    if let Some(context) = context {
+                        context.lock().status = None;
                     }
                     // A POST is retried only if it cannot have reached the server.
                     (idempotent || error.is_connect(), None)
                 }
             };
-            // Stage 5: retry.
+            // Stage 4: retry.
             if let (true, Some(next)) = (retry, spare) {
                 let delay = self.retry.delay(attempt, wait);
                 tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
@@ -344,7 +396,7 @@ impl Pipeline {
                 attempt += 1;
                 continue;
             }
-            // Stage 6: log.
+            // Stage 7: log.
             match &result {
                 Ok(response) => {
                     tracing::info!(status = response.status().as_u16(), "finhub call finished")
@@ -356,14 +408,15 @@ impl Pipeline {
                 ),
             }
             return match result {
-                Ok(response) => self.admit(response, &sent, context.as_deref()).await,
+                Ok(response) => self.admit(response, &sent, context).await,
                 Err(error) => Err(error),
             };
         }
     }
 
-    /// Stage 4 on the final response: refuses a redirect and a body over
-    /// the limit, reads the body (bounded) and normalizes a success body.
+    /// Stages 5 and 6 on the final response: refuses a redirect and a body
+    /// over the limit, reads the body (bounded) and normalizes a success
+    /// body.
     async fn admit(
         &self,
         response: reqwest::Response,
@@ -401,6 +454,7 @@ impl Pipeline {
                 }
             },
         };
+        // Stage 6: envelope normalize.
         let body = match normalize_success_body_of(parts.status, &body) {
             Some(wrapped) => {
                 parts.headers.remove(CONTENT_LENGTH);
@@ -481,22 +535,23 @@ mod tests {
 
     #[test]
     fn refusals_become_typed_errors_naming_the_operation() {
-        let err = Refusal::PathMismatch.into_error("approve_verification", None);
+        let err = Refusal::PathMismatch.into_error(Operation::ApproveVerification, None);
         match &err {
             Error::Validation {
                 operation,
                 violations,
             } => {
-                assert_eq!(*operation, "approve_verification");
+                assert_eq!(*operation, Some(Operation::ApproveVerification));
                 assert!(violations.contains("path", PATH_TEMPLATE_MISMATCH));
             }
             other => panic!("{other:?}"),
         }
-        let err = Refusal::Redirect.into_error("create_admin_session", Some(307));
+        let err = Refusal::Redirect.into_error(Operation::CreateAdminSession, Some(307));
         assert_eq!(err.status(), Some(307));
         assert!(matches!(err, Error::Redirect(_)));
-        let err = Refusal::TooLarge { limit: 10 }.into_error("list_customer_wallets", Some(200));
-        assert_eq!(err.operation(), Some("list_customer_wallets"));
+        let err =
+            Refusal::TooLarge { limit: 10 }.into_error(Operation::ListCustomerWallets, Some(200));
+        assert_eq!(err.operation(), Some(Operation::ListCustomerWallets));
         assert!(err.to_string().contains("larger than 10 bytes"), "{err}");
     }
 }

@@ -99,7 +99,7 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 }
 
 /// Reads `Retry-After` as delay-seconds or an HTTP date (relative to `now`).
-pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

@@ -31,6 +31,10 @@
 //!   are treated as rotating: the newest one replaces the old.
 //! * Logout ends the server session and wipes the local token and
 //!   credentials.
+//!
+//! A session does not make calls itself: it is handed a [`Renewal`] (the
+//! call engine, for the end user of the call that needs the token) which
+//! logs in or refreshes when the session decides to.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,14 +45,12 @@ use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::hooks::BoxFuture;
-use finhub_api::{Sensitive, types};
+use finhub_api::{Operation, types};
 use rand::RngExt;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-use crate::builders::{AdminSessionBuilder, CustomerSessionBuilder};
-use crate::client::{Core, call_api};
+use crate::clock::Clock;
 use crate::error::{Error, ErrorDetails};
-use crate::validation::validate_path_parameters;
 
 /// Lifetime assumed for a token that states none (no usable `expiresIn`,
 /// no readable JWT `exp`).
@@ -58,6 +60,42 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// response, in bytes (16 KiB; FinHub's JWTs are under 1 KiB). A longer one
 /// fails the login with [`Error::Decode`] and is never sent as a header.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// When tokens are renewed: `buffer` before expiry, shortened by up to
+/// `jitter` at random (never more than half the token's lifetime ahead).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionTiming {
+    pub(crate) buffer: Duration,
+    pub(crate) jitter: Duration,
+}
+
+/// The calls a session needs to renew its token, made for it by the call
+/// engine: a login, and a refresh of a customer session.
+pub(crate) trait Renewal: Send + Sync {
+    /// Logs `owner` in with `login`.
+    fn log_in<'a>(
+        &'a self,
+        owner: &'a Owner,
+        login: &'a Login,
+    ) -> BoxFuture<'a, Result<types::SessionResponse, Error>>;
+
+    /// Refreshes the customer session `ids` with its current `token` and
+    /// `refresh` token.
+    fn refresh<'a>(
+        &'a self,
+        ids: RefreshIds<'a>,
+        token: &'a Arc<Token>,
+        refresh: &'a SecretString,
+    ) -> BoxFuture<'a, Result<types::SessionResponse, Error>>;
+}
+
+/// The path of a refresh call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefreshIds<'a> {
+    pub(crate) customer_id: &'a str,
+    pub(crate) user_id: &'a str,
+    pub(crate) session_id: &'a str,
+}
 
 /// A bearer token and what the client knows about it.
 pub(crate) struct Token {
@@ -135,6 +173,8 @@ pub(crate) struct Session {
     epoch: AtomicU64,
     refresh_unsupported: AtomicBool,
     generation: AtomicU64,
+    clock: Arc<dyn Clock>,
+    timing: SessionTiming,
 }
 
 impl fmt::Debug for Session {
@@ -186,9 +226,15 @@ fn checked_token<'a>(kind: &str, token: &'a str) -> Result<&'a str, String> {
 }
 
 impl Session {
-    /// A session of `owner`, logging in with `login`.
-    pub(crate) fn new(owner: Owner, login: Login) -> Arc<Self> {
-        let session = Session::unconfigured();
+    /// A session of `owner`, logging in with `login`, renewing its tokens
+    /// by `clock` and `timing`.
+    pub(crate) fn new(
+        owner: Owner,
+        login: Login,
+        clock: Arc<dyn Clock>,
+        timing: SessionTiming,
+    ) -> Arc<Self> {
+        let session = Session::unconfigured(clock, timing);
         *session
             .credentials
             .write()
@@ -198,7 +244,7 @@ impl Session {
 
     /// A session without credentials (the admin session of a client
     /// configured without admin credentials).
-    pub(crate) fn unconfigured() -> Arc<Self> {
+    pub(crate) fn unconfigured(clock: Arc<dyn Clock>, timing: SessionTiming) -> Arc<Self> {
         Arc::new(Session {
             credentials: RwLock::new(None),
             token: RwLock::new(None),
@@ -208,6 +254,8 @@ impl Session {
             epoch: AtomicU64::new(0),
             refresh_unsupported: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            clock,
+            timing,
         })
     }
 
@@ -261,15 +309,15 @@ impl Session {
     /// A token that is not due for renewal, renewing it first if needed.
     pub(crate) async fn valid_token(
         &self,
-        core: &Core,
-        operation: &'static str,
+        renewal: &dyn Renewal,
+        operation: Operation,
     ) -> Result<Arc<Token>, Error> {
         if let Some(token) = self.current()
-            && core.clock.now() < token.renew_at
+            && self.clock.now() < token.renew_at
         {
             return Ok(token);
         }
-        self.renew(core, None, operation).await
+        self.renew(renewal, None, operation).await
     }
 
     /// Renews the token: single-flight. With `rejected = Some(generation)`
@@ -281,9 +329,9 @@ impl Session {
     /// sent at all.
     pub(crate) async fn renew(
         &self,
-        core: &Core,
+        renewal: &dyn Renewal,
         rejected: Option<u64>,
-        operation: &'static str,
+        operation: Operation,
     ) -> Result<Arc<Token>, Error> {
         if let Some(refused) = self.latched() {
             return Err(refused);
@@ -306,13 +354,13 @@ impl Session {
         if let Some(token) = &current {
             let still_good = match rejected {
                 Some(generation) => token.generation != generation,
-                None => core.clock.now() < token.renew_at,
+                None => self.clock.now() < token.renew_at,
             };
             if still_good {
                 return Ok(token.clone());
             }
         }
-        let outcome = self.renew_now(core, current, operation).await;
+        let outcome = self.renew_now(renewal, current, operation).await;
         *last = Some(outcome.as_ref().map(|_| ()).map_err(Clone::clone));
         self.flights.fetch_add(1, Ordering::Release);
         outcome
@@ -321,9 +369,9 @@ impl Session {
     /// One renewal: refresh, or login.
     async fn renew_now(
         &self,
-        core: &Core,
+        renewal: &dyn Renewal,
         current: Option<Arc<Token>>,
-        operation: &'static str,
+        operation: Operation,
     ) -> Result<Arc<Token>, Error> {
         let Some((credentials, epoch)) = self.credentials() else {
             return Err(logged_out(operation));
@@ -346,149 +394,55 @@ impl Session {
                     user_id,
                     session_id,
                 };
-                match refresh_session(core, ids, token, refresh).await {
+                match renewal.refresh(ids, token, refresh).await {
                     Ok(response) => response,
                     Err(e) => match e.status() {
                         Some(404 | 405) => {
                             tracing::debug!(
-                                operation,
+                                operation = operation.id(),
                                 "session refresh is not offered by the server; logging in again"
                             );
                             self.refresh_unsupported.store(true, Ordering::Relaxed);
-                            self.log_in(core, &credentials, epoch).await?
+                            self.log_in(renewal, &credentials, epoch).await?
                         }
-                        Some(401) => self.log_in(core, &credentials, epoch).await?,
+                        Some(401) => self.log_in(renewal, &credentials, epoch).await?,
                         _ => return Err(e),
                     },
                 }
             }
-            _ => self.log_in(core, &credentials, epoch).await?,
+            _ => self.log_in(renewal, &credentials, epoch).await?,
         };
-        self.store(core, renewed, current.as_deref(), operation, epoch)
+        self.store(renewed, current.as_deref(), operation, epoch)
     }
 
     /// Logs in with the stored credentials; a refusal of the credentials or
-    /// tenant keys is latched. (Boxed: a login is itself a call, which may
-    /// renew a session.)
-    fn log_in<'a>(
-        &'a self,
-        core: &'a Core,
-        credentials: &'a Credentials,
+    /// tenant keys is latched.
+    async fn log_in(
+        &self,
+        renewal: &dyn Renewal,
+        credentials: &Credentials,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<types::SessionResponse, Error>> {
-        Box::pin(async move {
-            let result = log_in_now(core, credentials).await;
-            if let Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) = &result {
-                let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
-                if self.epoch.load(Ordering::SeqCst) == epoch {
-                    tracing::warn!(
-                        operation = e.operation().unwrap_or_default(),
-                        "login refused; no further login is attempted until the credentials are replaced"
-                    );
-                    *refused = Some(e.clone());
-                }
+    ) -> Result<types::SessionResponse, Error> {
+        let result = renewal.log_in(&credentials.owner, &credentials.login).await;
+        if let Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) = &result {
+            let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
+            if self.epoch.load(Ordering::SeqCst) == epoch {
+                tracing::warn!(
+                    operation = e.operation().map(Operation::id).unwrap_or_default(),
+                    "login refused; no further login is attempted until the credentials are replaced"
+                );
+                *refused = Some(e.clone());
             }
-            result
-        })
+        }
+        result
     }
 }
 
-fn logged_out(operation: &'static str) -> Error {
+fn logged_out(operation: Operation) -> Error {
     Error::Unauthorized(ErrorDetails {
         message: Some("the session was logged out".into()),
         ..ErrorDetails::new(operation, None)
     })
-}
-
-fn invalid(operation: &'static str) -> impl Fn(crate::validation::Violations) -> Error {
-    move |violations| Error::Validation {
-        operation,
-        violations,
-    }
-}
-
-async fn log_in_now(
-    core: &Core,
-    credentials: &Credentials,
-) -> Result<types::SessionResponse, Error> {
-    let tenant = &core.config.tenant;
-    let login = &credentials.login;
-    let (password, key, secret) = (
-        Sensitive::new(login.password.expose_secret()),
-        Sensitive::new(tenant.key.expose_secret()),
-        Sensitive::new(tenant.secret.expose_secret()),
-    );
-    match &credentials.owner {
-        Owner::Admin {
-            organization_id,
-            user_id,
-        } => {
-            let operation = "create_admin_session";
-            validate_path_parameters(&[("organizationId", organization_id), ("userId", user_id)])
-                .map_err(invalid(operation))?;
-            let body = AdminSessionBuilder::new(&login.username, password)
-                .tenant_credentials(key, secret)
-                .build()
-                .map_err(invalid(operation))?;
-            call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
-                .create_admin_session(organization_id, user_id, &body))
-        }
-        Owner::Customer {
-            customer_id,
-            user_id,
-        } => {
-            let operation = "create_customer_session";
-            validate_path_parameters(&[("customerId", customer_id), ("userId", user_id)])
-                .map_err(invalid(operation))?;
-            let body = CustomerSessionBuilder::new(&login.username, password)
-                .tenant_credentials(key, secret)
-                .build()
-                .map_err(invalid(operation))?;
-            call_api!(core, core.begin_unauthenticated(operation)?, |raw| raw
-                .create_customer_session(customer_id, user_id, &body))
-        }
-    }
-}
-
-/// The path of the refresh call.
-struct RefreshIds<'a> {
-    customer_id: &'a str,
-    user_id: &'a str,
-    session_id: &'a str,
-}
-
-/// Calls the refresh endpoint with the current token and refresh token.
-fn refresh_session<'a>(
-    core: &'a Core,
-    ids: RefreshIds<'a>,
-    token: &'a Arc<Token>,
-    refresh: &'a SecretString,
-) -> BoxFuture<'a, Result<types::SessionResponse, Error>> {
-    Box::pin(refresh_session_now(core, ids, token, refresh))
-}
-
-async fn refresh_session_now(
-    core: &Core,
-    ids: RefreshIds<'_>,
-    token: &Arc<Token>,
-    refresh: &SecretString,
-) -> Result<types::SessionResponse, Error> {
-    let operation = "refresh_customer_session";
-    validate_path_parameters(&[
-        ("customerId", ids.customer_id),
-        ("userId", ids.user_id),
-        ("sessionId", ids.session_id),
-    ])
-    .map_err(invalid(operation))?;
-    let body = types::RefreshSessionRequest {
-        refresh_token: Sensitive::new(refresh.expose_secret()),
-    };
-    core.check(operation, &body)?;
-    call_api!(
-        core,
-        core.begin_with_token(operation, token.clone())?,
-        |raw| raw.refresh_customer_session(ids.customer_id, ids.user_id, ids.session_id, &body)
-    )
 }
 
 impl Session {
@@ -497,10 +451,9 @@ impl Session {
     /// the call that asked for it, not kept).
     fn store(
         &self,
-        core: &Core,
         response: types::SessionResponse,
         previous: Option<&Token>,
-        operation: &'static str,
+        operation: Operation,
         epoch: u64,
     ) -> Result<Arc<Token>, Error> {
         let decode = |message: String| Error::Decode {
@@ -518,12 +471,12 @@ impl Session {
             )),
             None => previous.and_then(|p| p.refresh.clone()),
         };
-        let now = core.clock.now();
+        let now = self.clock.now();
         let expires_at = expires_in(&response, now)
             .or_else(|| jwt_expiry(access))
             .unwrap_or(now + chrono::Duration::from_std(DEFAULT_LIFETIME).unwrap_or_default());
         let lifetime = (expires_at - now).to_std().unwrap_or_default();
-        let timing = &core.config.session;
+        let timing = &self.timing;
         let jitter = if timing.jitter.is_zero() {
             Duration::ZERO
         } else {
@@ -546,7 +499,7 @@ impl Session {
             *slot = Some(token.clone());
         }
         drop(slot);
-        tracing::debug!(operation, expires_at = %token.expires_at, renew_at = %token.renew_at, "session token renewed");
+        tracing::debug!(operation = operation.id(), expires_at = %token.expires_at, renew_at = %token.renew_at, "session token renewed");
         Ok(token)
     }
 

@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::*;
+use finhub_ext::Operation;
 use finhub_ext::{CustomerCredentials, DEFAULT_MAX_RESPONSE_BYTES, Error, MAX_TOKEN_BYTES};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -32,7 +33,7 @@ fn assert_too_large(err: &Error, operation: &str, status: u16, limit: usize) {
             status: st,
             limit: l,
         } => {
-            assert_eq!((*op, *st, *l), (operation, Some(status), limit));
+            assert_eq!((op.id(), *st, *l), (operation, Some(status), limit));
         }
         other => panic!("expected ResponseTooLarge, got {other:?}"),
     }
@@ -188,7 +189,7 @@ async fn an_oversized_access_token_fails_the_login_and_is_never_sent() {
         Error::Decode {
             operation, message, ..
         } => {
-            assert_eq!(*operation, "create_admin_session");
+            assert_eq!(*operation, Operation::CreateAdminSession);
             assert!(message.contains("MAX_TOKEN_BYTES"), "{message}");
         }
         other => panic!("expected Decode, got {other:?}"),
@@ -218,7 +219,7 @@ async fn an_oversized_refresh_token_fails_the_login() {
         Error::Decode {
             operation, message, ..
         } => {
-            assert_eq!(*operation, "create_customer_session");
+            assert_eq!(*operation, Operation::CreateCustomerSession);
             assert!(message.contains("refresh token"), "{message}");
         }
         other => panic!("expected Decode, got {other:?}"),

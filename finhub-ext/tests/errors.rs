@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use finhub_ext::Operation;
 use finhub_ext::{CustomerCredentials, Error, FinhubClient};
 use httpmock::prelude::*;
 use serde_json::{Value, json};
@@ -40,7 +41,7 @@ async fn login_failures_name_credentials_or_tenant_keys() {
             .unwrap_err();
         match (&err, expect_keys) {
             (Error::InvalidCredentials(d), false) | (Error::InvalidTenantKeys(d), true) => {
-                assert_eq!(d.operation, "create_customer_session");
+                assert_eq!(d.operation, Operation::CreateCustomerSession);
                 assert_eq!(d.status, Some(status));
                 assert_eq!(d.message.as_deref(), Some("refused"));
             }
@@ -79,7 +80,7 @@ async fn each_documented_status_maps_to_its_variant() {
             .await
             .unwrap_err();
         assert!(is_expected(&err), "status {status}: {err:?}");
-        assert_eq!(err.operation(), Some("register_individual_customer"));
+        assert_eq!(err.operation(), Some(Operation::RegisterIndividualCustomer));
         assert_eq!(err.status(), Some(status));
         assert_eq!(
             err.details().unwrap().message.as_deref(),
@@ -271,7 +272,7 @@ async fn truncated_or_non_json_success_bodies_are_decode_errors() {
                 status,
                 message,
             } => {
-                assert_eq!(*operation, "register_individual_customer");
+                assert_eq!(*operation, Operation::RegisterIndividualCustomer);
                 assert_eq!(*status, Some(200));
                 assert!(message.contains("JSON"), "{message}");
             }
@@ -358,7 +359,7 @@ async fn an_invalid_request_is_refused_before_any_network_call() {
             operation,
             violations,
         } => {
-            assert_eq!(*operation, "register_individual_customer");
+            assert_eq!(*operation, Some(Operation::RegisterIndividualCustomer));
             let rules: Vec<_> = violations
                 .iter()
                 .map(|v| (v.path.as_str(), v.rule))
@@ -387,7 +388,7 @@ async fn an_invalid_request_is_refused_before_any_network_call() {
         matches!(
             err,
             Error::Validation {
-                operation: "accept_consent",
+                operation: Some(Operation::AcceptConsent),
                 ..
             }
         ),

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use finhub_ext::Operation;
 use finhub_ext::{AdminCredentials, Error};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -47,7 +48,7 @@ async fn a_thousand_concurrent_calls_with_a_wrong_password_send_one_login() {
     for call in calls {
         match call.await.unwrap() {
             Err(Error::InvalidCredentials(details)) => {
-                assert_eq!(details.operation, "create_admin_session");
+                assert_eq!(details.operation, Operation::CreateAdminSession);
                 assert_eq!(details.status, Some(401));
             }
             other => panic!("expected InvalidCredentials, got {other:?}"),

@@ -27,7 +27,7 @@ async fn elsewhere(target: &MockServer) -> httpmock::Mock<'_> {
 fn assert_redirect(err: &Error, operation: &str, status: u16, location: &str) {
     match err {
         Error::Redirect(details) => {
-            assert_eq!(details.operation, operation);
+            assert_eq!(details.operation.id(), operation);
             assert_eq!(details.status, Some(status));
         }
         other => panic!("expected Error::Redirect, got {other:?}"),

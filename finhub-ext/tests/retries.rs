@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::oracle;
 use common::*;
+use finhub_ext::Operation;
 use finhub_ext::operation::TokenKind;
 use finhub_ext::{Error, FinhubClient, RetryPolicy};
 use httpmock::prelude::*;
@@ -84,12 +85,12 @@ async fn every_operation_is_retried_exactly_as_the_oracle_says_on_every_status()
             if !(op.id == "refresh_customer_session" && matches!(status, 404 | 405)) {
                 let err = result.expect_err(op.id);
                 assert_eq!(err.status(), Some(status), "{}: {err}", op.id);
-                assert_eq!(err.operation(), Some(op.id), "{err}");
-                // `Error::is_retryable`: "rate limits, 502/503/504, timeouts
-                // and transport failures".
+                assert_eq!(err.operation().map(Operation::id), Some(op.id), "{err}");
+                // `Error::is_retryable` agrees with the retry policy: the
+                // oracle's retryable statuses (408 included).
                 assert_eq!(
                     err.is_retryable(),
-                    matches!(status, 429 | 502 | 503 | 504),
+                    oracle::RETRYABLE_STATUSES.contains(&status),
                     "{} {status}: {err:?}",
                     op.id
                 );
@@ -186,7 +187,7 @@ async fn refused_connections_are_retried_even_for_posts_because_nothing_was_sent
         .unwrap_err();
     match &err {
         Error::Transport { operation, message } => {
-            assert_eq!(*operation, "create_customer_session");
+            assert_eq!(*operation, Operation::CreateCustomerSession);
             assert!(message.starts_with("connection failed"), "{message}");
         }
         other => panic!("expected Transport, got {other:?}"),
@@ -238,8 +239,8 @@ async fn timeouts_are_typed_and_only_idempotent_calls_repeat() {
     let client = double
         .builder()
         .timeout(Duration::from_secs(1))
-        .token_route("get_categorization_hierarchy", TokenKind::None)
-        .token_route("register_individual_customer", TokenKind::None)
+        .token_route(Operation::GetCategorizationHierarchy, TokenKind::None)
+        .token_route(Operation::RegisterIndividualCustomer, TokenKind::None)
         .build()
         .unwrap();
     let err = client.categorization_hierarchy().await.unwrap_err();
@@ -247,7 +248,7 @@ async fn timeouts_are_typed_and_only_idempotent_calls_repeat() {
         matches!(
             err,
             Error::Timeout {
-                operation: "get_categorization_hierarchy"
+                operation: Operation::GetCategorizationHierarchy
             }
         ),
         "{err:?}"
@@ -262,7 +263,7 @@ async fn timeouts_are_typed_and_only_idempotent_calls_repeat() {
         matches!(
             err,
             Error::Timeout {
-                operation: "register_individual_customer"
+                operation: Operation::RegisterIndividualCustomer
             }
         ),
         "{err:?}"

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use finhub_ext::Error;
+use finhub_ext::Operation;
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -331,7 +332,7 @@ async fn a_failed_renewal_is_a_clear_error_and_never_loops() {
     let err = customer.wallets().await.unwrap_err();
     match &err {
         Error::InvalidCredentials(details) => {
-            assert_eq!(details.operation, "create_customer_session");
+            assert_eq!(details.operation, Operation::CreateCustomerSession);
             assert_eq!(details.status, Some(401));
         }
         other => panic!("expected InvalidCredentials, got {other:?}"),

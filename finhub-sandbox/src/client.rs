@@ -1,8 +1,6 @@
 //! A finhub-ext client configured for a sandbox (feature `client`): what a
 //! downstream service's test needs to talk to the sandbox in one line.
 
-use secrecy::SecretString;
-
 use crate::SandboxCredentials;
 
 impl SandboxCredentials {
@@ -10,16 +8,16 @@ impl SandboxCredentials {
     /// tenant, tenant key and secret, and the admin login. Add anything else
     /// (clock, retry policy…) before `build()`.
     pub fn client_builder(&self) -> finhub_ext::FinhubClientBuilder {
-        let secret = |s: &finhub_api::Sensitive| SecretString::from(s.expose().to_string());
+        // The secrets go straight into the client's `SecretString`s.
         let mut builder = finhub_ext::FinhubClient::builder()
             .tenant_id(&self.tenant_id)
-            .tenant_key(secret(&self.tenant_key))
-            .tenant_secret(secret(&self.tenant_secret))
+            .tenant_key(self.tenant_key.expose())
+            .tenant_secret(self.tenant_secret.expose())
             .admin(finhub_ext::AdminCredentials::new(
                 &self.organization_id,
                 &self.admin_user_id,
                 &self.admin_username,
-                secret(&self.admin_password),
+                self.admin_password.expose(),
             ));
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);

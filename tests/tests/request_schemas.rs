@@ -23,13 +23,14 @@ type Recorded = Arc<Mutex<Vec<(String, Value)>>>;
 /// Mocks every operation with its 200 example, recording request bodies.
 async fn double(spec: &Value, recorded: &Recorded) -> MockServer {
     let server = MockServer::start_async().await;
-    for op in finhub_ext::operation::OPERATIONS {
-        let example = success_example(spec, &op.method.as_str().to_lowercase(), op.path);
-        let pattern = format!("^{}$", regex_path(op.path));
-        let (id, recorded) = (op.id.to_string(), recorded.clone());
+    for op in finhub_ext::Operation::ALL {
+        let method = op.method().to_string();
+        let example = success_example(spec, &method.to_lowercase(), op.path());
+        let pattern = format!("^{}$", regex_path(op.path()));
+        let (id, recorded) = (op.id().to_string(), recorded.clone());
         server
             .mock_async(move |when, then| {
-                when.method(op.method.as_str())
+                when.method(method.as_str())
                     .path_matches(pattern.as_str())
                     .is_true(move |request| {
                         if let Ok(body) = serde_json::from_slice::<Value>(request.body_ref()) {
@@ -59,8 +60,8 @@ fn regex_path(template: &str) -> String {
 
 /// The request schema of an operation, from the spec.
 fn request_schema(spec: &Value, operation: &str) -> String {
-    let op = finhub_ext::operation::Operation::find(operation).unwrap();
-    spec["paths"][op.path][op.method.as_str().to_lowercase()]
+    let op = finhub_ext::Operation::from_id(operation).unwrap();
+    spec["paths"][op.path()][op.method().as_str().to_lowercase()]
         .pointer("/requestBody/content/application~1json/schema/$ref")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("#/components/schemas/"))

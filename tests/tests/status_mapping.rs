@@ -374,7 +374,11 @@ async fn every_documented_error_status_of_every_operation_maps_to_its_variant() 
                 expected_variant(id, status),
                 "{id} {status}: {error}"
             );
-            assert_eq!(error.operation(), Some(id), "{id} {status}");
+            assert_eq!(
+                error.operation().map(finhub_ext::Operation::id),
+                Some(id),
+                "{id} {status}"
+            );
             assert_eq!(error.status(), Some(status), "{id} {status}");
             assert_eq!(
                 error.details().and_then(|d| d.message.clone()),

@@ -53,6 +53,8 @@
 
 #![warn(missing_docs)]
 
+use secrecy::{ExposeSecret, SecretString};
+
 mod activation;
 mod consent;
 mod registration;
@@ -64,6 +66,13 @@ pub use consent::{ConsentAcceptance, ConsentBuilder};
 pub use registration::{PostalAddress, RegistrationBuilder};
 pub use session::{AdminSessionBuilder, CustomerSessionBuilder};
 pub use verification::{ApprovalBuilder, DocumentUploadBuilder, VerificationBuilder};
+
+/// A secret taken as a [`SecretString`], held as the generated types'
+/// [`Sensitive`](finhub_api::Sensitive) (both wipe their memory on drop and
+/// never print).
+pub(crate) fn sensitive(secret: impl Into<SecretString>) -> finhub_api::Sensitive {
+    finhub_api::Sensitive::new(secret.into().expose_secret())
+}
 
 pub use crate::validation::vocabulary::{
     AddressKind, ConsentKind, Country, DocumentMime, DocumentType, Gender, Role, UnknownCountry,

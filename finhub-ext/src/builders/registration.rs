@@ -11,6 +11,9 @@ use finhub_api::types::{
     Parametrization, Person, RegistrationUser,
 };
 
+use secrecy::SecretString;
+
+use super::sensitive;
 use crate::validation::codes::{CATEGORY_UNKNOWN, REQUIRED_MISSING};
 use crate::validation::{
     AddressKind, Country, Gender, Role, Validate, ValidationContext, Violation, Violations,
@@ -144,17 +147,17 @@ impl RegistrationBuilder {
         self
     }
 
-    /// The user's password (a [`Sensitive`], or a `&str`/`String` turned
-    /// into one); never printed.
-    pub fn password(mut self, password: impl Into<Sensitive>) -> Self {
-        self.password = password.into();
+    /// The user's password (a [`SecretString`], or a `&str`/`String`
+    /// turned into one); never printed.
+    pub fn password(mut self, password: impl Into<SecretString>) -> Self {
+        self.password = sensitive(password);
         self
     }
 
     /// The password confirmation, when the caller's form collects one; by
     /// default `matchingPassword` is the password itself.
-    pub fn matching_password(mut self, confirmation: impl Into<Sensitive>) -> Self {
-        self.matching_password = Some(confirmation.into());
+    pub fn matching_password(mut self, confirmation: impl Into<SecretString>) -> Self {
+        self.matching_password = Some(sensitive(confirmation));
         self
     }
 

@@ -2,7 +2,9 @@
 
 use finhub_api::Sensitive;
 use finhub_api::types::{CreateAdminSessionRequest, CreateIndividualSessionRequest};
+use secrecy::SecretString;
 
+use super::sensitive;
 use crate::validation::{Validate, Violations};
 
 /// Builds a validated customer login body, [`CreateIndividualSessionRequest`]
@@ -19,10 +21,10 @@ pub struct CustomerSessionBuilder {
 
 impl CustomerSessionBuilder {
     /// A login of `username` (the customer's email) with `password`.
-    pub fn new(username: impl Into<String>, password: impl Into<Sensitive>) -> Self {
+    pub fn new(username: impl Into<String>, password: impl Into<SecretString>) -> Self {
         CustomerSessionBuilder {
             username: username.into(),
-            password: password.into(),
+            password: sensitive(password),
             tenant_key: None,
             tenant_secret: None,
             tenant_id: None,
@@ -32,11 +34,11 @@ impl CustomerSessionBuilder {
     /// The tenant's API key and secret (Admin Portal, API Settings).
     pub fn tenant_credentials(
         mut self,
-        key: impl Into<Sensitive>,
-        secret: impl Into<Sensitive>,
+        key: impl Into<SecretString>,
+        secret: impl Into<SecretString>,
     ) -> Self {
-        self.tenant_key = Some(key.into());
-        self.tenant_secret = Some(secret.into());
+        self.tenant_key = Some(sensitive(key));
+        self.tenant_secret = Some(sensitive(secret));
         self
     }
 
@@ -75,10 +77,10 @@ pub struct AdminSessionBuilder {
 
 impl AdminSessionBuilder {
     /// A login of the admin `username` with `password`.
-    pub fn new(username: impl Into<String>, password: impl Into<Sensitive>) -> Self {
+    pub fn new(username: impl Into<String>, password: impl Into<SecretString>) -> Self {
         AdminSessionBuilder {
             username: username.into(),
-            password: password.into(),
+            password: sensitive(password),
             tenant_key: None,
             tenant_secret: None,
         }
@@ -87,11 +89,11 @@ impl AdminSessionBuilder {
     /// The tenant's API key and secret (Admin Portal, API Settings).
     pub fn tenant_credentials(
         mut self,
-        key: impl Into<Sensitive>,
-        secret: impl Into<Sensitive>,
+        key: impl Into<SecretString>,
+        secret: impl Into<SecretString>,
     ) -> Self {
-        self.tenant_key = Some(key.into());
-        self.tenant_secret = Some(secret.into());
+        self.tenant_key = Some(sensitive(key));
+        self.tenant_secret = Some(sensitive(secret));
         self
     }
 

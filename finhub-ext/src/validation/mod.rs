@@ -72,6 +72,7 @@ use std::fmt;
 
 use chrono::{NaiveDate, Utc};
 use finhub_api::types::{CategorizationHierarchy, IndividualRegistrationRequest};
+use serde::Serialize;
 
 pub mod codes;
 mod journey;
@@ -89,8 +90,9 @@ pub use vocabulary::{
     VerificationLevel, VerificationType,
 };
 
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One broken rule. Serializes as `{"path": "…", "rule": "…", "message":
+/// "…"}` (a message never holds a secret, see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// JSON path of the field in the request body (or `path.<name>` for a
     /// path parameter), e.g. `individualCustomer.person.email`.
@@ -108,8 +110,9 @@ impl fmt::Display for Violation {
 }
 
 /// Every violation found in one request; never empty when returned as an
-/// error.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// error. Serializes as the array of its [`Violation`]s, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
 pub struct Violations(Vec<Violation>);
 
 impl Violations {

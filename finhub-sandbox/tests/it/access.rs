@@ -45,10 +45,10 @@ fn the_table_is_what_finhubs_pages_say() {
 /// refuses fails here).
 #[test]
 fn the_clients_default_routes_are_what_the_sandbox_takes() {
-    use finhub_ext::operation::{OPERATIONS, TokenKind as Route};
-    assert_eq!(OPERATIONS.len(), Operation::ALL.len());
-    for route in OPERATIONS {
-        let operation: Operation = route.id.parse().unwrap();
+    use finhub_ext::TokenKind as Route;
+    use finhub_ext::operation::handling;
+    for operation in Operation::ALL {
+        let route = handling(operation);
         let access = Access::of(operation);
         let taken = match route.token {
             Route::None => access == Access::Login,

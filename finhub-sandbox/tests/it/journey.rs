@@ -35,7 +35,7 @@ impl Decorator for Headers {
     fn prepare(
         &self,
         request: &mut reqwest::Request,
-        _operation: &'static str,
+        _operation: finhub_api::Operation,
     ) -> Result<(), String> {
         let headers = request.headers_mut();
         for (name, value) in common::standard_headers(&self.tenant) {

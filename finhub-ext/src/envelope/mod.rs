@@ -189,3 +189,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties;
