@@ -99,6 +99,11 @@ impl FinhubClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
+                // With only `tls-ring`, reqwest has no crypto provider of its
+                // own: ring becomes the process default (unless the service
+                // installed one already, which then stays).
+                #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc-rs")))]
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 // FinHub documents no redirect: a followed 307/308 would
                 // re-send login bodies to whatever origin the server names.
                 let mut http = reqwest::Client::builder()
@@ -712,4 +717,24 @@ fn with_verification_id(mut verification: types::Verification) -> types::Verific
         verification.verification_id = verification.id.clone();
     }
     verification
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whichever TLS feature is on (`tls-aws-lc-rs`, the default, or
+    /// `tls-ring`), building a client for an https base URL works: with
+    /// `tls-ring` alone reqwest would panic without the provider this crate
+    /// installs.
+    #[test]
+    fn a_client_for_an_https_base_url_builds_with_the_enabled_tls_provider() {
+        let client = FinhubClient::builder()
+            .base_url(crate::SANDBOX_URL)
+            .tenant_id("tenant")
+            .tenant_key("key")
+            .tenant_secret("secret")
+            .build();
+        assert!(client.is_ok(), "{:?}", client.err());
+    }
 }
