@@ -115,6 +115,7 @@ mod access;
 mod auth;
 mod body;
 mod catalog;
+mod choice;
 #[cfg(feature = "client")]
 mod client;
 mod clock;
@@ -126,12 +127,16 @@ mod headers;
 pub mod iban;
 mod ids;
 mod limits;
+mod outbox;
+mod profile;
+mod review;
 mod routes;
 mod server;
 mod state;
 mod stats;
 
 pub use access::{Access, Either, TokenKind};
+pub use choice::UnknownChoice;
 pub use clock::{Clock, ClockLimit};
 pub use config::{
     ConfigError, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER_ID, DEFAULT_ADMIN_USERNAME,
@@ -149,5 +154,8 @@ pub use limits::{
     MAX_BODY_BYTES, MAX_CONNECTIONS_BOUND, MAX_DOCUMENT_BYTES, MAX_LATENCY_MS, MAX_LIFETIME,
     MAX_READ_TIMEOUT,
 };
+pub use outbox::{ActivationCodes, MessageKind, OutboxMessage};
+pub use profile::Profile;
+pub use review::{ReviewError, ReviewMode};
 pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
 pub use stats::{SideEffects, Stats};
