@@ -3,11 +3,11 @@
 //! documented example. The response never changes, so it is serialized once
 //! at startup and served as shared bytes.
 //!
-//! Two individual categories: `INDIVIDUAL_STANDARD` (low risk, the [RUN]
-//! example's `fs-cat-b2c-low-001`) and `HIGH_RISK_INDIVIDUAL` ([FLOW]'s
+//! Two individual categories: `INDIVIDUAL_STANDARD` (low risk, the \[RUN\]
+//! example's `fs-cat-b2c-low-001`) and `HIGH_RISK_INDIVIDUAL` (\[FLOW\]'s
 //! high-risk category, "approved at POWER_TENANT level", §2.1), whose
 //! customers' KYC needs the power tenant (review mode). The runner
-//! profile answers the [RUN] example's minimal form (`databaseId` and
+//! profile answers the \[RUN\] example's minimal form (`databaseId` and
 //! `categoryName` per category, no features).
 
 use std::collections::HashMap;

@@ -8,12 +8,12 @@
 //! * [`Profile::Lenient`] (the default): the paths of `openapi.yaml`, the
 //!   fullest answers (every field any page shows), and both token kinds
 //!   where the pages disagree.
-//! * [`Profile::Runner`]: what FinHub's step runner captured (the [RUN]
+//! * [`Profile::Runner`]: what FinHub's step runner captured (the \[RUN\]
 //!   pages): their minimal answers, no refresh, admin-only steps, the
 //!   e-mail as the activation's `userId`, wallets 404 until the IBAN is
 //!   there.
 //! * [`Profile::Reference`]: the paths of the older reference and the
-//!   "latest" pages ([REF], [LATEST]) where they differ from
+//!   "latest" pages (\[REF\], \[LATEST\]) where they differ from
 //!   `openapi.yaml`.
 //!
 //! The crate docs hold the table of every difference with the page
@@ -39,13 +39,13 @@ pub enum Profile {
     /// did. The default.
     #[default]
     Lenient,
-    /// What FinHub's step runner captured ([RUN] pages): minimal answers,
+    /// What FinHub's step runner captured (\[RUN\] pages): minimal answers,
     /// `data.userId` and no `expiresIn` at login, no refresh (405), consent
     /// `PENDING`, activation `data: {}`, `POST /verifications` and
     /// activation with the admin token only, the customer's e-mail as the
     /// activation `userId`, wallets 404 until the IBAN is assigned.
     Runner,
-    /// The older reference and "latest" pages ([REF], [LATEST]) where their
+    /// The older reference and "latest" pages (\[REF\], \[LATEST\]) where their
     /// paths differ: the plural registration and categorization paths, the
     /// customer-scoped `…/verification/initiate`, the admin login at
     /// `POST /api/v2.1/admin/session/login`; the spellings of
@@ -55,11 +55,11 @@ pub enum Profile {
 
 /// The admin login of FinHub's administration index (I-34).
 pub(crate) const ADMIN_SESSION_LOGIN: &str = "/api/v2.1/admin/session/login";
-/// The categorization hierarchy under the plural `/customers/` ([LATEST], I-32).
+/// The categorization hierarchy under the plural `/customers/` (\[LATEST\], I-32).
 const PLURAL_HIERARCHY: &str = "/api/v2.1/customers/individual/categorization/hierarchy/{tenantId}";
-/// Registration under the plural `/customers/` ([LATEST], I-14).
+/// Registration under the plural `/customers/` (\[LATEST\], I-14).
 const PLURAL_REGISTER: &str = "/api/v2.1/customers/individual/register";
-/// The customer-scoped start of a verification of the [REF] code sample and
+/// The customer-scoped start of a verification of the \[REF\] code sample and
 /// the flow guide (I-24).
 const VERIFICATION_INITIATE: &str =
     "/api/v2.1/customer/individual/{customerId}/verification/initiate";

@@ -10,7 +10,7 @@
 //! profile: the e-mail only, else 400 naming `userId`, I-6); with
 //! `ActivationCodes::Emailed` the `code` must be the one e-mailed at
 //! registration, else 400 naming `code`. The runner profile answers the
-//! readiness check with the [RUN] example's five fields and activation
+//! readiness check with the \[RUN\] example's five fields and activation
 //! with `data: {}`.
 
 use std::sync::Arc;

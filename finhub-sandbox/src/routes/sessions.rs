@@ -236,7 +236,7 @@ pub(crate) async fn create_admin_session(
 
 /// `POST /api/v2.1/admin/session/login` (the reference profile, I-34): the
 /// same body as the organization path — `username`, `password`,
-/// `tenantKey`, `tenantSecret`, with [OAS]'s optional `role`,
+/// `tenantKey`, `tenantSecret`, with \[OAS\]'s optional `role`,
 /// `organizationType`, `ipAddress`, … accepted and not used — since the
 /// path no longer names the organization and the user, the body carries
 /// all that identifies the admin and the tenant.

@@ -9,7 +9,7 @@
 //! high-risk customer or when requested) — or, in review mode, 202
 //! `PENDING_REVIEW` until the power tenant's review completes.
 //!
-//! The runner profile answers creation, upload and approval in the [RUN]
+//! The runner profile answers creation, upload and approval in the \[RUN\]
 //! pages' minimal forms; the reference profile starts a customer-scoped
 //! verification at `…/verification/initiate`.
 
