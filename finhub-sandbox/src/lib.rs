@@ -95,6 +95,12 @@
 //!   keeps [`Access::of`]: its own pages disagree on activation (\[REF\] the
 //!   customer's, \[LATEST\] the admin's) and name no token for starting a
 //!   verification.
+//! * finhub-ext's client (and `SandboxCredentials::client_builder` with
+//!   the `client` feature) speaks the paths and token routes of
+//!   `openapi.yaml`: against the reference profile its admin login,
+//!   categorization and registration get 404, and against the runner its
+//!   default customer token on `create_verification` gets 403 and its
+//!   refresh 405 — which is what these profiles are for.
 //! * Where the docs are silent the sandbox chose: the reference admin
 //!   login takes the body of the organization path (`username`, `password`,
 //!   `tenantKey`, `tenantSecret`; \[OAS\]'s `role`, `organizationType`,

@@ -89,6 +89,46 @@ async fn each_profile_serves_its_paths_and_refuses_the_others() {
     }
 }
 
+/// A fault rule names the operation, not the path: it fires on the
+/// reference profile's plural registration, and the counters name it.
+#[tokio::test]
+async fn fault_rules_and_counters_follow_the_operation_to_its_other_path() {
+    let (sandbox, api) = start(Profile::Reference).await;
+    let admin = api.admin_login().await.token;
+    sandbox
+        .faults()
+        .inject(
+            finhub_sandbox::FaultRule::status(503)
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1),
+        )
+        .unwrap();
+    let email = common::email("fault");
+    let register = "/api/v2.1/customers/individual/register";
+    let body = Some(common::registration(&email));
+    api.send(
+        Operation::RegisterIndividualCustomer,
+        register,
+        Some(&admin),
+        body.clone(),
+    )
+    .await
+    .expect(503);
+    api.send(
+        Operation::RegisterIndividualCustomer,
+        register,
+        Some(&admin),
+        body,
+    )
+    .await
+    .expect(200);
+    let stats = sandbox.stats();
+    assert_eq!(stats.requests_for(Operation::RegisterIndividualCustomer), 2);
+    assert_eq!(stats.faults_injected, 1);
+    assert_eq!(stats.side_effects.registrations, 1);
+    assert_eq!(stats.not_found, 0);
+}
+
 #[test]
 fn the_runner_pins_the_admin_token_where_its_pages_show_it() {
     for operation in Operation::ALL {
