@@ -974,6 +974,60 @@ fn sandbox_serves_on_loopback_and_prints_its_seeded_credentials() {
     }
 }
 
+/// `finhub sandbox --profile` (over `FINHUB_SANDBOX_PROFILE`) chooses the
+/// paths served, and the slow parts are printed with it.
+#[test]
+fn sandbox_plays_the_profile_its_flag_names() {
+    let (_child, addr, _, printed) = serve_sandbox(
+        &[
+            "--profile",
+            "reference",
+            "--review",
+            "all",
+            "--iban-delay",
+            "60",
+        ],
+        &[("FINHUB_SANDBOX_PROFILE", "runner")],
+    );
+    let printed = printed.join("\n");
+    for (label, value) in [
+        ("profile", "reference"),
+        ("activation codes", "any-non-empty"),
+        ("IBAN delay after activation", "60 s"),
+    ] {
+        assert!(
+            printed.contains(&format!("{label:<28} {value}")),
+            "{label}: {printed}"
+        );
+    }
+    assert!(
+        printed.contains("review of approvals          all"),
+        "{printed}"
+    );
+    // The reference's plural path is served (and wants FinHub's headers);
+    // the singular one is not there.
+    let singular = get(
+        &addr,
+        "/api/v2.1/customer/individual/categorization/hierarchy/x",
+        None,
+    );
+    assert!(singular.starts_with("HTTP/1.1 404"), "{singular}");
+    let plural = get(
+        &addr,
+        "/api/v2.1/customers/individual/categorization/hierarchy/x",
+        None,
+    );
+    assert!(plural.starts_with("HTTP/1.1 400"), "{plural}");
+    assert!(plural.contains("Missing required header"), "{plural}");
+
+    let (_child, _, _, printed) = serve_sandbox(&[], &[("FINHUB_SANDBOX_PROFILE", "runner")]);
+    let printed = printed.join("\n");
+    assert!(
+        printed.contains(&format!("{:<28} runner", "profile")),
+        "{printed}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Redaction: canary secrets never reach stdout, stderr or a file we write.
 

@@ -5,6 +5,11 @@
 //! authentication extractor applies it to every request before a handler
 //! runs, so no handler decides on its own which kind it takes.
 //!
+//! [`Access::of`] is the table of the default profile; a
+//! [`Profile`](crate::Profile) pins some of its disputed entries
+//! ([`Profile::access`](crate::Profile::access)), and that is the entry
+//! applied.
+//!
 //! The table follows FinHub's pages as `docs/finhub-api.md` records them
 //! (its §2 "SDK" lines, the table of §3.1) and the `Authorization`
 //! descriptions of `openapi.yaml`:
@@ -132,9 +137,9 @@ impl Access {
 }
 
 /// 403 "Insufficient permissions" unless a token of `kind` may call
-/// `operation`.
-pub(crate) fn admit(operation: Operation, kind: TokenKind) -> Result<(), ApiError> {
-    let access = Access::of(operation);
+/// `operation`, which takes `access` (the active profile's entry,
+/// [`Profile::access`](crate::Profile::access)).
+pub(crate) fn admit(access: Access, operation: Operation, kind: TokenKind) -> Result<(), ApiError> {
     if access.accepts(kind) {
         return Ok(());
     }
@@ -162,7 +167,7 @@ mod tests {
             let access = Access::of(operation);
             let admitted = [TokenKind::Admin, TokenKind::Customer]
                 .into_iter()
-                .filter(|kind| admit(operation, *kind).is_ok())
+                .filter(|kind| admit(access, operation, *kind).is_ok())
                 .count();
             match access {
                 Access::Admin | Access::Customer => assert_eq!(admitted, 1, "{operation}"),
@@ -175,7 +180,9 @@ mod tests {
 
     #[test]
     fn a_refusal_names_the_operation_and_the_kinds() {
-        let error = admit(Operation::AcceptConsent, TokenKind::Admin).unwrap_err();
+        let of = |op| (Access::of(op), op);
+        let (access, op) = of(Operation::AcceptConsent);
+        let error = admit(access, op, TokenKind::Admin).unwrap_err();
         assert_eq!(error.status.as_u16(), 403);
         assert_eq!(
             error.message,
@@ -186,7 +193,8 @@ mod tests {
             error.data.unwrap(),
             json!({"operation": "accept_consent", "required": "CONSUMER", "presented": "ADMIN"})
         );
-        let error = admit(Operation::ApproveVerification, TokenKind::Customer).unwrap_err();
+        let (access, op) = of(Operation::ApproveVerification);
+        let error = admit(access, op, TokenKind::Customer).unwrap_err();
         assert_eq!(
             error.message,
             "Insufficient permissions: approve_verification requires an admin token (userType ADMIN)"

@@ -2,6 +2,13 @@
 //! name and the features with their parametrization rules, modelled on the
 //! documented example. The response never changes, so it is serialized once
 //! at startup and served as shared bytes.
+//!
+//! Two individual categories: `INDIVIDUAL_STANDARD` (low risk, the \[RUN\]
+//! example's `fs-cat-b2c-low-001`) and `HIGH_RISK_INDIVIDUAL` (\[FLOW\]'s
+//! high-risk category, "approved at POWER_TENANT level", §2.1), whose
+//! customers' KYC needs the power tenant (review mode). The runner
+//! profile answers the \[RUN\] example's minimal form (`databaseId` and
+//! `categoryName` per category, no features).
 
 use std::collections::HashMap;
 
@@ -10,11 +17,14 @@ use finhub_api::types::{
     BaseResponseCategorizationHierarchy, CategorizationHierarchy, Category, Feature,
 };
 
+use crate::profile::Profile;
+
 /// An individual (B2C) category a registration may name.
 #[derive(Debug, Clone)]
 pub(crate) struct IndividualCategory {
     pub database_id: &'static str,
     pub category_id: &'static str,
+    pub high_risk: bool,
 }
 
 /// What the sandbox knows about categories.
@@ -29,7 +39,10 @@ pub(crate) struct Catalog {
 /// What a registration's `customerCategory.id` refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CategoryMatch {
-    Individual,
+    /// An individual category; `high_risk`: its KYC needs the power tenant.
+    Individual {
+        high_risk: bool,
+    },
     Business,
     Unknown,
 }
@@ -64,12 +77,21 @@ fn customer_profile() -> Feature {
 }
 
 impl Catalog {
-    /// The hierarchy of tenant `tenant_id` named `tenant_name`.
-    pub fn new(tenant_id: &str, tenant_name: &str) -> Self {
-        let individual = vec![IndividualCategory {
-            database_id: "fs-cat-b2c-low-001",
-            category_id: "INDIVIDUAL_STANDARD",
-        }];
+    /// The hierarchy of tenant `tenant_id` named `tenant_name`, in the
+    /// form `profile` answers.
+    pub fn new(tenant_id: &str, tenant_name: &str, profile: Profile) -> Self {
+        let individual = vec![
+            IndividualCategory {
+                database_id: "fs-cat-b2c-low-001",
+                category_id: "INDIVIDUAL_STANDARD",
+                high_risk: false,
+            },
+            IndividualCategory {
+                database_id: "fs-cat-b2c-high-001",
+                category_id: "HIGH_RISK_INDIVIDUAL",
+                high_risk: true,
+            },
+        ];
         let business = vec!["fs-cat-b2b-small-001", "B2B_SMALL_BUSINESS"];
         let mut categories = HashMap::new();
         categories.insert(
@@ -83,6 +105,18 @@ impl Catalog {
             },
         );
         categories.insert(
+            "HIGH_RISK_INDIVIDUAL".to_string(),
+            Category {
+                database_id: Some("fs-cat-b2c-high-001".into()),
+                category_id: Some("HIGH_RISK_INDIVIDUAL".into()),
+                category_name: Some("High Risk Individual".into()),
+                description: Some(
+                    "PEP, high-risk country or high volume; approved at POWER_TENANT level".into(),
+                ),
+                available_features: Vec::new(),
+            },
+        );
+        categories.insert(
             "B2B_SMALL_BUSINESS".to_string(),
             Category {
                 database_id: Some("fs-cat-b2b-small-001".into()),
@@ -92,16 +126,38 @@ impl Catalog {
                 available_features: Vec::new(),
             },
         );
-        let body = BaseResponseCategorizationHierarchy {
-            code: Some(200),
-            message: Some("Success".into()),
-            data: Some(CategorizationHierarchy {
+        let data = if profile.captured_answers() {
+            // The [RUN] example: `{tenantId, categories: {KEY: {databaseId,
+            // categoryName}}}`.
+            let categories = categories
+                .into_iter()
+                .map(|(key, category)| {
+                    let minimal = Category {
+                        database_id: category.database_id,
+                        category_name: category.category_name,
+                        ..Category::default()
+                    };
+                    (key, minimal)
+                })
+                .collect();
+            CategorizationHierarchy {
+                tenant_id: Some(tenant_id.to_string()),
+                categories,
+                ..CategorizationHierarchy::default()
+            }
+        } else {
+            CategorizationHierarchy {
                 tenant_id: Some(tenant_id.to_string()),
                 tenant_name: Some(tenant_name.to_string()),
                 compliance_level: Some("NON_REGULATED".into()),
                 categories,
                 features: HashMap::from([("CUSTOMER_PROFILE".to_string(), customer_profile())]),
-            }),
+            }
+        };
+        let body = BaseResponseCategorizationHierarchy {
+            code: Some(200),
+            message: Some("Success".into()),
+            data: Some(data),
         };
         let response = serde_json::to_vec(&body).expect("the hierarchy serializes");
         Catalog {
@@ -114,12 +170,14 @@ impl Catalog {
     /// Classifies a registration's category id (a `databaseId` or a
     /// category code).
     pub fn classify(&self, id: &str) -> CategoryMatch {
-        if self
+        if let Some(category) = self
             .individual
             .iter()
-            .any(|c| c.database_id == id || c.category_id == id)
+            .find(|c| c.database_id == id || c.category_id == id)
         {
-            CategoryMatch::Individual
+            CategoryMatch::Individual {
+                high_risk: category.high_risk,
+            }
         } else if self.business.contains(&id) {
             CategoryMatch::Business
         } else {
@@ -139,7 +197,7 @@ mod tests {
 
     #[test]
     fn hierarchy_decodes_and_classifies() {
-        let catalog = Catalog::new("t-1", "Sandbox");
+        let catalog = Catalog::new("t-1", "Sandbox", Profile::Lenient);
         let body: BaseResponseCategorizationHierarchy =
             serde_json::from_slice(&catalog.response).unwrap();
         let data = body.data.unwrap();
@@ -150,14 +208,12 @@ mod tests {
                 .as_deref(),
             Some("fs-cat-b2c-low-001")
         );
-        assert_eq!(
-            catalog.classify("fs-cat-b2c-low-001"),
-            CategoryMatch::Individual
-        );
-        assert_eq!(
-            catalog.classify("INDIVIDUAL_STANDARD"),
-            CategoryMatch::Individual
-        );
+        let low = CategoryMatch::Individual { high_risk: false };
+        let high = CategoryMatch::Individual { high_risk: true };
+        assert_eq!(catalog.classify("fs-cat-b2c-low-001"), low);
+        assert_eq!(catalog.classify("INDIVIDUAL_STANDARD"), low);
+        assert_eq!(catalog.classify("fs-cat-b2c-high-001"), high);
+        assert_eq!(catalog.classify("HIGH_RISK_INDIVIDUAL"), high);
         assert_eq!(
             catalog.classify("fs-cat-b2b-small-001"),
             CategoryMatch::Business
@@ -165,7 +221,19 @@ mod tests {
         assert_eq!(catalog.classify("nope"), CategoryMatch::Unknown);
         assert_eq!(
             catalog.individual_ids().collect::<Vec<_>>(),
-            ["fs-cat-b2c-low-001"]
+            ["fs-cat-b2c-low-001", "fs-cat-b2c-high-001"]
         );
+    }
+
+    #[test]
+    fn the_runner_answers_the_captured_minimal_form() {
+        let catalog = Catalog::new("t-1", "Sandbox", Profile::Runner);
+        let body: serde_json::Value = serde_json::from_slice(&catalog.response).unwrap();
+        assert_eq!(
+            body["data"]["categories"]["INDIVIDUAL_STANDARD"],
+            serde_json::json!({"databaseId": "fs-cat-b2c-low-001", "categoryName": "Individual Standard"})
+        );
+        let keys: Vec<&String> = body["data"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["categories", "tenantId"]);
     }
 }

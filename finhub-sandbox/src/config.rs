@@ -7,15 +7,20 @@
 //! and logs never show them.
 
 use std::fmt::{self, Write as _};
+use std::str::FromStr;
 use std::time::Duration;
 
 use finhub_api::Sensitive;
 
+use crate::choice::UnknownChoice;
 use crate::control_token::ControlToken;
 use crate::limits::{
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     MAX_CONNECTIONS_BOUND, MAX_LIFETIME, MAX_READ_TIMEOUT,
 };
+use crate::outbox::ActivationCodes;
+use crate::profile::Profile;
+use crate::review::ReviewMode;
 
 /// Default tenant id (the `X-Tenant-ID` every request must carry).
 pub const DEFAULT_TENANT_ID: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
@@ -100,6 +105,25 @@ pub struct SandboxConfig {
     /// listener's backlog) until one closes.
     /// Env: `FINHUB_SANDBOX_MAX_CONNECTIONS`.
     pub max_connections: usize,
+    /// Which of FinHub's documented variants the sandbox plays (paths,
+    /// answers, token kinds; see [`Profile`]). Env:
+    /// `FINHUB_SANDBOX_PROFILE` (`lenient`, `runner`, `reference`).
+    pub profile: Profile,
+    /// Whether activation accepts any non-empty code or only the one of
+    /// the activation e-mail in the outbox. Env:
+    /// `FINHUB_SANDBOX_ACTIVATION_CODES` (`any-non-empty`, `emailed`).
+    pub activation_codes: ActivationCodes,
+    /// Which approvals wait for the power tenant's review. Env:
+    /// `FINHUB_SANDBOX_REVIEW` (`off`, `power-tenant`, `all`).
+    pub review: ReviewMode,
+    /// How long (sandbox clock) a review takes once the tenant admin
+    /// approved; `None`: until approved through the control API. At most
+    /// `i32::MAX` seconds. Env: `FINHUB_SANDBOX_REVIEW_DELAY_SECS`.
+    pub review_delay: Option<Duration>,
+    /// How long (sandbox clock) after activation the product wallet gets
+    /// its IBAN; zero: at once. At most `i32::MAX` seconds. Env:
+    /// `FINHUB_SANDBOX_IBAN_DELAY_SECS`.
+    pub iban_delay: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -123,6 +147,11 @@ impl Default for SandboxConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            profile: Profile::default(),
+            activation_codes: ActivationCodes::default(),
+            review: ReviewMode::default(),
+            review_delay: None,
+            iban_delay: Duration::ZERO,
         }
     }
 }
@@ -149,6 +178,11 @@ impl fmt::Debug for SandboxConfig {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("max_connections", &self.max_connections)
+            .field("profile", &self.profile)
+            .field("activation_codes", &self.activation_codes)
+            .field("review", &self.review)
+            .field("review_delay", &self.review_delay)
+            .field("iban_delay", &self.iban_delay)
             .finish()
     }
 }
@@ -172,8 +206,22 @@ impl ConfigError {
     }
 }
 
+/// Reads a named choice (a profile, a mode) into `target` when `value` is set.
+fn choice<T: FromStr<Err = UnknownChoice>>(
+    name: &str,
+    value: Option<String>,
+    target: &mut T,
+) -> Result<(), ConfigError> {
+    if let Some(value) = value {
+        *target = value
+            .parse()
+            .map_err(|e: UnknownChoice| ConfigError::new(name, e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Names of the environment variables [`SandboxConfig::from_env`] reads.
-pub const ENV_VARS: [&str; 18] = [
+pub const ENV_VARS: [&str; 23] = [
     "FINHUB_SANDBOX_TENANT_ID",
     "FINHUB_SANDBOX_TENANT_NAME",
     "FINHUB_SANDBOX_ORGANIZATION_ID",
@@ -192,6 +240,11 @@ pub const ENV_VARS: [&str; 18] = [
     "FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS",
     "FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS",
     "FINHUB_SANDBOX_MAX_CONNECTIONS",
+    "FINHUB_SANDBOX_PROFILE",
+    "FINHUB_SANDBOX_ACTIVATION_CODES",
+    "FINHUB_SANDBOX_REVIEW",
+    "FINHUB_SANDBOX_REVIEW_DELAY_SECS",
+    "FINHUB_SANDBOX_IBAN_DELAY_SECS",
 ];
 
 impl SandboxConfig {
@@ -282,6 +335,27 @@ impl SandboxConfig {
         if let Some(count) = number("FINHUB_SANDBOX_MAX_CONNECTIONS")? {
             config.max_connections = usize::try_from(count).unwrap_or(usize::MAX);
         }
+        if let Some(secs) = number("FINHUB_SANDBOX_REVIEW_DELAY_SECS")? {
+            config.review_delay = Some(Duration::from_secs(secs));
+        }
+        if let Some(secs) = number("FINHUB_SANDBOX_IBAN_DELAY_SECS")? {
+            config.iban_delay = Duration::from_secs(secs);
+        }
+        choice(
+            "FINHUB_SANDBOX_PROFILE",
+            lookup("FINHUB_SANDBOX_PROFILE"),
+            &mut config.profile,
+        )?;
+        choice(
+            "FINHUB_SANDBOX_ACTIVATION_CODES",
+            lookup("FINHUB_SANDBOX_ACTIVATION_CODES"),
+            &mut config.activation_codes,
+        )?;
+        choice(
+            "FINHUB_SANDBOX_REVIEW",
+            lookup("FINHUB_SANDBOX_REVIEW"),
+            &mut config.review,
+        )?;
         config.validate()?;
         Ok(config)
     }
@@ -322,6 +396,17 @@ impl SandboxConfig {
                 "lockout_duration",
                 format!("must be at most {max} seconds (i32::MAX)"),
             ));
+        }
+        for (field, delay) in [
+            ("review_delay", self.review_delay.unwrap_or_default()),
+            ("iban_delay", self.iban_delay),
+        ] {
+            if delay > MAX_LIFETIME {
+                return Err(ConfigError::new(
+                    field,
+                    format!("must be at most {max} seconds (i32::MAX)"),
+                ));
+            }
         }
         for (field, timeout) in [
             ("header_read_timeout", self.header_read_timeout),
@@ -477,6 +562,25 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.field, "FINHUB_SANDBOX_TENANT_KEY");
+        for (name, value, expected) in [
+            (
+                "FINHUB_SANDBOX_PROFILE",
+                "strict",
+                "lenient, runner, reference",
+            ),
+            (
+                "FINHUB_SANDBOX_ACTIVATION_CODES",
+                "sms",
+                "any-non-empty, emailed",
+            ),
+            ("FINHUB_SANDBOX_REVIEW", "maybe", "off, power-tenant, all"),
+        ] {
+            let err =
+                SandboxConfig::from_lookup(|n| (n == name).then(|| value.to_string())).unwrap_err();
+            assert_eq!(err.field, name);
+            assert!(err.problem.contains(value), "{err}");
+            assert!(err.problem.contains(expected), "{err}");
+        }
     }
 
     #[test]
@@ -502,6 +606,18 @@ mod tests {
                 "0",
                 "header_read_timeout",
                 "3600",
+            ),
+            (
+                "FINHUB_SANDBOX_REVIEW_DELAY_SECS",
+                "2147483648",
+                "review_delay",
+                "2147483647",
+            ),
+            (
+                "FINHUB_SANDBOX_IBAN_DELAY_SECS",
+                "18446744073709551615",
+                "iban_delay",
+                "2147483647",
             ),
             (
                 "FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS",

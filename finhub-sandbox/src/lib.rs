@@ -38,11 +38,131 @@
 //! Responses are built from `finhub_api::types`, so they match the spec;
 //! request bodies are read into the generated request types.
 //!
+//! # Profiles
+//!
+//! FinHub's pages disagree on paths, answers and tokens (`docs/finhub-api.md`
+//! §4), and this sandbox was written from the same reading as the client.
+//! A [`Profile`], chosen at start ([`SandboxBuilder::profile`],
+//! [`SandboxConfig::profile`], `FINHUB_SANDBOX_PROFILE`,
+//! `finhub sandbox --profile NAME`), makes it answer as one generation of
+//! the pages does, so a client and an onboarding journey can be tested
+//! against each:
+//!
+//! * [`Profile::Lenient`] (`lenient`, the default): the paths of
+//!   `openapi.yaml`, the fullest answers (the fields of every page), both
+//!   token kinds where the pages disagree.
+//! * [`Profile::Runner`] (`runner`): what FinHub's step runner captured,
+//!   the \[RUN\] pages.
+//! * [`Profile::Reference`] (`reference`): the paths of the older reference
+//!   and the "latest" pages (\[REF\], \[LATEST\]) where they differ.
+//!
+//! The generations are those of `docs/finhub-api.md` ("Documentation
+//! generations"); § and I- numbers are its headings.
+//!
+//! | difference | `lenient` | `runner` | `reference` | from |
+//! |---|---|---|---|---|
+//! | admin login | `POST /api/v2.1/admin/organization/{organizationId}/users/{userId}/sessions` | same | `POST /api/v2.1/admin/session/login` (the administration index); the organization path 404 | §1.10, I-34 |
+//! | categorization path | `GET /api/v2.1/customer/individual/categorization/hierarchy/{tenantId}` (\[RUN\], \[REF\]) | same | `GET /api/v2.1/customers/individual/categorization/hierarchy/{tenantId}` (\[LATEST\]); the singular 404 | §2.1, I-32 |
+//! | categorization answer | tenant name, compliance level, categories with `categoryId`, `description`, `availableFeatures`, the `features` map (\[REF\], \[FLOW\]) | `{tenantId, categories: {KEY: {databaseId, categoryName}}}` (\[RUN\]) | as `lenient` | §2.1, I-32 |
+//! | registration path | `POST /api/v2.1/customer/individual/registration` (\[RUN\], \[REF\], \[OAS\]) | same | `POST /api/v2.1/customers/individual/register` (\[LATEST\]); the singular 404 | §2.2, I-14 |
+//! | login answer | `user{…}` and `expiresIn` (\[OAS\]) | `data.userId`, no `user`, no `expiresIn`: the expiry only in the JWT's `exp` and the offset-less `expiresAt` (\[RUN\]) | as `lenient` | §2.3, I-19, I-9 |
+//! | refresh | `PUT …/sessions/{sessionId}` (inferred) | not offered: 405 | as `lenient` | §2.4, I-22 |
+//! | logout answer | `{code, message, success, data}` | `{success, data}` (\[REF\], the only logout answer documented) | `{success, data}` | §2.5, I-23 |
+//! | customer-scoped verification | `POST …/{customerId}/verification` with the submission body (the overview; "Submit" in \[REF\]) | same | `POST …/{customerId}/verification/initiate`, no body (\[REF\] code sample, \[FLOW\]); `…/verification` 404 | §2.6, I-24 |
+//! | `create_verification` token | admin or customer | admin only (the runner's) | admin or customer | §2.7, I-24 |
+//! | verification answer | the fields of every page | `{verificationId, status: PENDING, verificationType: KYC}` (\[RUN\]) | as `lenient` | §2.7, I-7, I-25 |
+//! | document answer | the fields of every page | `{documentId, documentType: DT_…, fileName}` (\[RUN\]) | as `lenient` | §2.9, I-8 |
+//! | approval answer | `{verificationId, status, level, approvedBy, approvedAt}` (the approval page) | `{verificationId, status}` (\[RUN\]) | as `lenient` | §2.11, I-28 |
+//! | consent answer | `status: ACCEPTED` with ids, types and times (\[REF\], \[FLOW\]) | `data: {status: PENDING}` (\[RUN\]); the consent counts as accepted | as `lenient` | §2.12, I-29 |
+//! | readiness answer | the fields of every page | the five fields of the \[RUN\] example | as `lenient` | §2.13, I-30 |
+//! | `activate_customer` token | admin or customer | admin only (\[RUN\]) | admin or customer (\[REF\] the customer's, \[LATEST\] the admin's) | §2.14, I-31 |
+//! | activation `userId` | the user id, the e-mail or the username | the customer's e-mail (\[RUN\]); anything else 400 naming `userId` | as `lenient` | §1.6, I-6 |
+//! | activation answer | wallet, `iban`, `accountNumber`, `activationStatus` (\[REF\], \[LATEST\]) | `data: {}` (\[RUN\]) | as `lenient` | §2.14, I-31 |
+//! | wallets before the IBAN (IBAN delay) | listed without `iban` | 404 | listed without `iban` | §2.15, §3.6 |
+//!
+//! * The refresh token is `<uuid>-<userId>-<first 8 characters of the tenant
+//!   key>` in every profile (the captured form, §1.9, I-20).
+//! * A path the active profile does not serve answers the 404 envelope
+//!   (`No operation at <method> <path>`), or 405 where the path is served
+//!   with other methods; it is counted in [`Stats::not_found`], not for any
+//!   operation, and does nothing.
+//! * Whatever path served it, an operation keeps its [`Operation`] name in
+//!   [`Stats::requests`], in fault rules and in the token table.
+//! * [`Profile::access`] is the token table a profile applies: the runner
+//!   pins `create_verification` and `activate_customer` to the admin token
+//!   (its pages send `YOUR_ADMIN_TOKEN`); `submit_customer_verification`,
+//!   which no \[RUN\] page shows, keeps both kinds. The reference profile
+//!   keeps [`Access::of`]: its own pages disagree on activation (\[REF\] the
+//!   customer's, \[LATEST\] the admin's) and name no token for starting a
+//!   verification.
+//! * finhub-ext's client (and `SandboxCredentials::client_builder` with
+//!   the `client` feature) speaks the paths and token routes of
+//!   `openapi.yaml`: against the reference profile its admin login,
+//!   categorization and registration get 404, and against the runner its
+//!   default customer token on `create_verification` gets 403 and its
+//!   refresh 405 — which is what these profiles are for.
+//! * Where the docs are silent the sandbox chose: the reference admin
+//!   login takes the body of the organization path (`username`, `password`,
+//!   `tenantKey`, `tenantSecret`; \[OAS\]'s `role`, `organizationType`,
+//!   `ipAddress`, … are accepted and not used), since with no organization
+//!   or user in the path the body has to identify the admin and the tenant;
+//!   the reference profile keeps the lenient answers (they already carry the
+//!   \[REF\] fields: `success`, `id`, the approval page's `level`, the wallet
+//!   and IBAN of the activation) except logout, and does not play
+//!   \[LATEST\]'s bare (envelope-less) answers.
+//!
+//! # The slow parts: outbox, review, IBAN
+//!
+//! The real server is slow where a person or a back office acts. The
+//! sandbox plays these parts in any profile, on its [`Clock`] (so tests
+//! move time instead of waiting), configured on the builder, in
+//! [`SandboxConfig`], by `FINHUB_SANDBOX_*` variables or by
+//! `finhub sandbox` flags:
+//!
+//! * **Outbox.** Registration "sends" the activation e-mail with an
+//!   activation code (§2.2, §2.14): an [`OutboxMessage`] (`to`, `kind`,
+//!   `code`, `customerId`, `sentAt`), read with [`Sandbox::outbox`],
+//!   [`Sandbox::outbox_to`] or `GET /__sandbox/outbox?to=EMAIL` (control
+//!   token required; `to` compared without letter case). Codes are
+//!   `ACTIVATION_CODE_` and 14 random digits. [`ActivationCodes`]
+//!   (`FINHUB_SANDBOX_ACTIVATION_CODES`, `--activation-codes`):
+//!   `AnyNonEmpty` (the default, as the step runner's made-up codes
+//!   suggest, §6) or `Emailed`, where only the e-mailed code activates and
+//!   another is a 400 `Request validation failed` naming `code`, with
+//!   nothing done.
+//! * **Review mode.** [`ReviewMode`] (`FINHUB_SANDBOX_REVIEW`, `--review`):
+//!   `Off` (the default), `PowerTenant` (verifications requested at
+//!   `POWER_TENANT_VERIFIED` or of a customer in the high-risk category
+//!   `HIGH_RISK_INDIVIDUAL`, `fs-cat-b2c-high-001`, §2.1, §2.7) or `All`.
+//!   A held approval answers **202** `{code: 202, data: {verificationId,
+//!   status: PENDING_REVIEW, level}}` (why 202 and not a 403: the `review`
+//!   module docs, against §2.11 and §2.13); the verification shows
+//!   `PENDING_REVIEW` (`GET /verifications/{id}`, the readiness check's
+//!   `verificationStatus`, `powerTenantApprovalOk: false`), activation
+//!   stays 422, and asking again answers the same 202. The review
+//!   completes — `APPROVED`, at `POWER_TENANT_VERIFIED` when the power
+//!   tenant was needed, `approvedBy: POWER_TENANT`, counted in
+//!   [`SideEffects::approvals`] then — through
+//!   `POST /__sandbox/verifications/{id}/approve` or
+//!   [`Sandbox::approve_review`] (409 / [`ReviewError::NotPending`] when
+//!   the verification is not held), or on its own
+//!   [`SandboxConfig::review_delay`] after the tenant admin's approval
+//!   (`FINHUB_SANDBOX_REVIEW_DELAY_SECS`, `--review-delay`). Without review
+//!   mode a high-risk approval is immediate, at `POWER_TENANT_VERIFIED`.
+//! * **IBAN delay.** [`SandboxConfig::iban_delay`]
+//!   (`FINHUB_SANDBOX_IBAN_DELAY_SECS`, `--iban-delay`; default 0): the
+//!   product wallet gets its IBAN that long after activation. Before it the
+//!   activation answer has no `iban`, and the wallets answer 404 in the
+//!   runner profile (§2.15: ask again until a wallet carries an IBAN) and
+//!   list the wallets, `ACTIVE`, without `iban` in the others (§3.6: the
+//!   IBAN may appear a little later).
+//!
 //! # Which token each operation takes
 //!
-//! One table, [`Access::of`], applied to every request before its
-//! handler runs. It follows FinHub's pages (`docs/finhub-api.md` §2, §3.1,
-//! and the `Authorization` descriptions of `openapi.yaml`):
+//! One table, [`Access::of`] (as the default profile has it; a profile may
+//! pin disputed entries, [`Profile::access`]), applied to every request
+//! before its handler runs. It follows FinHub's pages (`docs/finhub-api.md`
+//! §2, §3.1, and the `Authorization` descriptions of `openapi.yaml`):
 //!
 //! | operation | token ([`Access`]) | why |
 //! |---|---|---|
@@ -81,7 +201,7 @@
 //!   counted. A page that rebinds its own name to 127.0.0.1 (DNS rebinding)
 //!   still sends its own name.
 //! * **Control token.** The control endpoints `/__sandbox/…` (faults, clock,
-//!   stats; not the health check) require `Authorization: Bearer <token>`
+//!   stats, outbox, reviews; not the health check) require `Authorization: Bearer <token>`
 //!   with the sandbox's [`ControlToken`]: 256 random bits per start, read
 //!   from [`Sandbox::control_token`] (and printed by `finhub sandbox`), or a
 //!   fixed one from [`SandboxConfig::control_token`] for scripts and CI.
@@ -115,6 +235,7 @@ mod access;
 mod auth;
 mod body;
 mod catalog;
+mod choice;
 #[cfg(feature = "client")]
 mod client;
 mod clock;
@@ -126,12 +247,16 @@ mod headers;
 pub mod iban;
 mod ids;
 mod limits;
+mod outbox;
+mod profile;
+mod review;
 mod routes;
 mod server;
 mod state;
 mod stats;
 
 pub use access::{Access, Either, TokenKind};
+pub use choice::UnknownChoice;
 pub use clock::{Clock, ClockLimit};
 pub use config::{
     ConfigError, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER_ID, DEFAULT_ADMIN_USERNAME,
@@ -149,5 +274,8 @@ pub use limits::{
     MAX_BODY_BYTES, MAX_CONNECTIONS_BOUND, MAX_DOCUMENT_BYTES, MAX_LATENCY_MS, MAX_LIFETIME,
     MAX_READ_TIMEOUT,
 };
+pub use outbox::{ActivationCodes, MessageKind, OutboxMessage};
+pub use profile::Profile;
+pub use review::{ReviewError, ReviewMode};
 pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
 pub use stats::{SideEffects, Stats};

@@ -39,9 +39,13 @@ use crate::clock::Clock;
 use crate::config::{ConfigError, SandboxConfig, SandboxCredentials};
 use crate::control_token::ControlToken;
 use crate::faults::{DropConnection, Faults};
+use crate::outbox::{ActivationCodes, OutboxMessage};
+use crate::profile::Profile;
+use crate::review::{ReviewError, ReviewMode};
 use crate::routes;
 use crate::state::AppState;
 use crate::stats::Stats;
+use finhub_api::types::VerificationApproval;
 
 /// How long open connections get to finish when the sandbox shuts down.
 const GRACE: Duration = Duration::from_secs(5);
@@ -103,6 +107,42 @@ impl SandboxBuilder {
     /// clone to move time, or use [`Sandbox::clock`].
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Which of FinHub's documented variants to play (default
+    /// [`Profile::Lenient`]); see the crate docs for what each changes.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.config.profile = profile;
+        self
+    }
+
+    /// Whether activation takes any non-empty code (the default) or only
+    /// the one e-mailed at registration ([`Sandbox::outbox`]).
+    pub fn activation_codes(mut self, codes: ActivationCodes) -> Self {
+        self.config.activation_codes = codes;
+        self
+    }
+
+    /// Which approvals wait for the power tenant's review (default
+    /// [`ReviewMode::Off`]).
+    pub fn review(mut self, mode: ReviewMode) -> Self {
+        self.config.review = mode;
+        self
+    }
+
+    /// How long (sandbox clock) a held review takes to complete on its
+    /// own; without it, only [`Sandbox::approve_review`] (or the control
+    /// API) completes it.
+    pub fn review_delay(mut self, delay: Duration) -> Self {
+        self.config.review_delay = Some(delay);
+        self
+    }
+
+    /// How long (sandbox clock) after activation the product wallet gets
+    /// its IBAN (default: at once).
+    pub fn iban_delay(mut self, delay: Duration) -> Self {
+        self.config.iban_delay = delay;
         self
     }
 
@@ -188,6 +228,35 @@ impl Sandbox {
         &self.state.config
     }
 
+    /// The profile it plays.
+    pub fn profile(&self) -> Profile {
+        self.state.config.profile
+    }
+
+    /// The e-mails FinHub would have sent (the activation e-mail of every
+    /// registration, with its code), oldest first. Also
+    /// `GET /__sandbox/outbox`.
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.state.outbox.list(None)
+    }
+
+    /// The e-mails sent to `to` (compared without letter case), oldest
+    /// first. Also `GET /__sandbox/outbox?to=EMAIL`.
+    pub fn outbox_to(&self, to: &str) -> Vec<OutboxMessage> {
+        self.state.outbox.list(Some(to))
+    }
+
+    /// Completes the power tenant's review of a verification the tenant
+    /// admin approved in review mode: it becomes `APPROVED` (at
+    /// `POWER_TENANT_VERIFIED` when it needed the power tenant). Also
+    /// `POST /__sandbox/verifications/{id}/approve`.
+    pub fn approve_review(
+        &self,
+        verification_id: &str,
+    ) -> Result<VerificationApproval, ReviewError> {
+        self.state.approve_review(verification_id)
+    }
+
     /// What a client needs to log in, with [`base_url`](Self::base_url).
     pub fn credentials(&self) -> SandboxCredentials {
         SandboxCredentials {
@@ -215,8 +284,10 @@ impl Sandbox {
         &self.state.faults
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters (after completing any review whose
+    /// delay has passed on the sandbox clock).
     pub fn stats(&self) -> Stats {
+        self.state.settle_reviews();
         self.state.counters.snapshot()
     }
 

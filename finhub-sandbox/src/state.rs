@@ -14,7 +14,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
-use finhub_api::types::Person;
+use finhub_api::types::{Person, VerificationApproval};
+use finhub_api::{LenientTimestamp, Sensitive};
 
 use crate::auth::{LoginGuard, SecretDigest, Tokens};
 use crate::catalog::Catalog;
@@ -22,7 +23,9 @@ use crate::clock::Clock;
 use crate::config::SandboxConfig;
 use crate::control_token::ControlToken;
 use crate::faults::Faults;
-use crate::stats::Counters;
+use crate::outbox::Outbox;
+use crate::review::ReviewError;
+use crate::stats::{Counters, SideEffect};
 
 /// Everything the handlers share.
 pub(crate) struct AppState {
@@ -37,7 +40,13 @@ pub(crate) struct AppState {
     pub catalog: Catalog,
     /// What the control endpoints require.
     pub control_token: ControlToken,
+    /// The e-mails FinHub would have sent.
+    pub outbox: Outbox,
     next_account: AtomicU64,
+    /// When the next held review completes on its own (epoch milliseconds
+    /// of the sandbox clock; `i64::MAX`: none is due). Written only under
+    /// the store's write lock.
+    next_review_due: AtomicI64,
 }
 
 impl AppState {
@@ -55,9 +64,11 @@ impl AppState {
             sessions: Sessions::default(),
             faults: Faults::new(config.fault_seed, counters.clone()),
             counters,
-            catalog: Catalog::new(&config.tenant_id, &config.tenant_name),
+            catalog: Catalog::new(&config.tenant_id, &config.tenant_name, config.profile),
             control_token,
+            outbox: Outbox::default(),
             next_account: AtomicU64::new(12_345_600_000),
+            next_review_due: AtomicI64::new(i64::MAX),
             clock,
             config,
         }
@@ -78,6 +89,66 @@ impl AppState {
     /// A fresh account number for an IBAN.
     pub fn next_account(&self) -> u64 {
         self.next_account.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Notes that a held review completes at `due` (call with the store's
+    /// write lock held).
+    pub fn review_due_at(&self, due: DateTime<Utc>) {
+        self.next_review_due
+            .fetch_min(due.timestamp_millis(), Ordering::AcqRel);
+    }
+
+    /// Completes every held review whose delay has passed on the sandbox
+    /// clock. One atomic load when none is due; the first request (or
+    /// stats reading) after the moment completes it.
+    pub fn settle_reviews(&self) {
+        let now = self.clock.now();
+        if now.timestamp_millis() < self.next_review_due.load(Ordering::Acquire) {
+            return;
+        }
+        let mut approved = 0;
+        {
+            let mut store = self.write();
+            let mut next = i64::MAX;
+            for verification in store.verifications.values_mut() {
+                match verification.review_due {
+                    Some(due) if due <= now => {
+                        verification.approve(now, POWER_TENANT);
+                        approved += 1;
+                    }
+                    Some(due) => next = next.min(due.timestamp_millis()),
+                    None => {}
+                }
+            }
+            self.next_review_due.store(next, Ordering::Release);
+        }
+        for _ in 0..approved {
+            self.counters.side_effect(SideEffect::Approval);
+        }
+    }
+
+    /// The power tenant's review of verification `id` completes: it
+    /// becomes `APPROVED`.
+    pub fn approve_review(&self, id: &str) -> Result<VerificationApproval, ReviewError> {
+        self.settle_reviews();
+        let now = self.clock.now();
+        let approval = {
+            let mut store = self.write();
+            let verification = store
+                .verifications
+                .get_mut(id)
+                .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+            if verification.status != VerificationStatus::PendingReview {
+                return Err(ReviewError::NotPending {
+                    id: id.to_string(),
+                    status: verification.status.code(),
+                });
+            }
+            verification.approve(now, POWER_TENANT);
+            verification.approval()
+        };
+        self.counters.side_effect(SideEffect::Approval);
+        Ok(approval)
     }
 
     /// The first eight characters of the tenant key (refresh-token suffix).
@@ -119,6 +190,10 @@ pub(crate) struct Customer {
     pub person: Person,
     pub user: User,
     pub status: CustomerStatus,
+    /// Registered in a high-risk category: KYC needs the power tenant.
+    pub high_risk: bool,
+    /// The code of the activation e-mail.
+    pub activation_code: Sensitive,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Indexed by [`ConsentKind::index`].
@@ -244,14 +319,51 @@ pub(crate) struct Verification {
     pub started_at: DateTime<Utc>,
     pub initiated_by: String,
     pub additional_data: serde_json::Map<String, serde_json::Value>,
+    /// Requested at `POWER_TENANT_VERIFIED`, or of a high-risk customer.
+    pub needs_power_tenant: bool,
+    /// When a held review completes on its own (review delay).
+    pub review_due: Option<DateTime<Utc>>,
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
+}
+
+impl Verification {
+    /// The level an approval reaches: the power tenant's when it needs it,
+    /// else the one requested.
+    pub fn level(&self) -> &str {
+        if self.needs_power_tenant {
+            POWER_TENANT_VERIFIED
+        } else {
+            &self.requested_level
+        }
+    }
+
+    /// Marks it approved at `now` by `by`.
+    pub fn approve(&mut self, now: DateTime<Utc>, by: &str) {
+        self.status = VerificationStatus::Approved;
+        self.approved_at = Some(now);
+        self.approved_by = Some(by.to_string());
+        self.review_due = None;
+    }
+
+    /// The approval answer's payload (the approval page's five fields).
+    pub fn approval(&self) -> VerificationApproval {
+        VerificationApproval {
+            verification_id: Some(self.id.clone()),
+            status: Some(self.status.code().into()),
+            level: Some(self.level().to_string()),
+            approved_by: self.approved_by.clone(),
+            approved_at: self.approved_at.map(LenientTimestamp::from),
+        }
+    }
 }
 
 /// Where a verification stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum VerificationStatus {
     Pending,
+    /// Approved by the tenant admin, waiting for the power tenant's review.
+    PendingReview,
     Approved,
 }
 
@@ -259,6 +371,7 @@ impl VerificationStatus {
     pub fn code(self) -> &'static str {
         match self {
             VerificationStatus::Pending => "PENDING",
+            VerificationStatus::PendingReview => "PENDING_REVIEW",
             VerificationStatus::Approved => "APPROVED",
         }
     }
@@ -266,6 +379,11 @@ impl VerificationStatus {
 
 /// Level reached by an approved verification.
 pub(crate) const TENANT_VERIFIED: &str = "TENANT_VERIFIED";
+/// Level of a high-risk customer's approval, by the power tenant.
+pub(crate) const POWER_TENANT_VERIFIED: &str = "POWER_TENANT_VERIFIED";
+/// Who completes a held review (`approvedBy`), in the vocabulary of
+/// `performedBy: "TENANT"`.
+pub(crate) const POWER_TENANT: &str = "POWER_TENANT";
 
 /// A stored document: metadata only, the content is checked and dropped.
 #[derive(Debug, Clone)]
@@ -306,7 +424,19 @@ impl WalletKind {
 pub(crate) struct WalletRecord {
     pub id: String,
     pub kind: WalletKind,
-    pub iban: Option<String>,
+    /// The IBAN and the sandbox-clock time from which the wallet shows it
+    /// (activation plus the IBAN delay).
+    pub iban: Option<(String, DateTime<Utc>)>,
+}
+
+impl WalletRecord {
+    /// The IBAN, once assigned at `now`.
+    pub fn iban_at(&self, now: DateTime<Utc>) -> Option<&str> {
+        self.iban
+            .as_ref()
+            .filter(|(_, from)| *from <= now)
+            .map(|(iban, _)| iban.as_str())
+    }
 }
 
 /// What stands between a customer and activation.
@@ -314,8 +444,12 @@ pub(crate) struct WalletRecord {
 pub(crate) struct Readiness {
     /// The most advanced verification's status; `None` if none was started.
     pub verification: Option<VerificationStatus>,
+    /// The level of the approved verification, if one is approved.
+    pub level: Option<String>,
     pub missing_consents: Vec<ConsentKind>,
     pub active: bool,
+    /// A high-risk customer: KYC needs the power tenant.
+    pub high_risk: bool,
 }
 
 impl Readiness {
@@ -342,8 +476,11 @@ impl Readiness {
         }
         match self.verification {
             None => parts.push("verification not started".to_string()),
-            Some(VerificationStatus::Pending) => {
-                parts.push("verification not approved (status PENDING)".to_string())
+            Some(status @ (VerificationStatus::Pending | VerificationStatus::PendingReview)) => {
+                parts.push(format!(
+                    "verification not approved (status {})",
+                    status.code()
+                ))
             }
             Some(VerificationStatus::Approved) => {}
         }
@@ -354,20 +491,23 @@ impl Readiness {
 impl Store {
     /// Activation readiness of `customer`.
     pub fn readiness(&self, customer: &Customer) -> Readiness {
-        let verification = customer
+        let most_advanced = customer
             .verification_ids
             .iter()
             .filter_map(|id| self.verifications.get(id))
-            .map(|v| v.status)
-            .max();
+            .max_by_key(|v| v.status);
         let missing_consents = ConsentKind::ALL
             .into_iter()
             .filter(|kind| customer.consents[kind.index()].is_none())
             .collect();
         Readiness {
-            verification,
+            verification: most_advanced.map(|v| v.status),
+            level: most_advanced
+                .filter(|v| v.status == VerificationStatus::Approved)
+                .map(|v| v.level().to_string()),
             missing_consents,
             active: customer.status == CustomerStatus::Active,
+            high_risk: customer.high_risk,
         }
     }
 
@@ -462,8 +602,10 @@ mod tests {
     fn readiness_names_what_is_missing() {
         let mut readiness = Readiness {
             verification: None,
+            level: None,
             missing_consents: ConsentKind::ALL.to_vec(),
             active: false,
+            high_risk: false,
         };
         assert!(!readiness.allowed());
         assert_eq!(
@@ -476,6 +618,9 @@ mod tests {
             readiness.missing(),
             "missing consents DATA_PROCESSING; verification not approved (status PENDING)"
         );
+        readiness.verification = Some(VerificationStatus::PendingReview);
+        assert!(!readiness.allowed());
+        assert!(readiness.missing().ends_with("(status PENDING_REVIEW)"));
         readiness.verification = Some(VerificationStatus::Approved);
         readiness.missing_consents.clear();
         assert!(readiness.allowed());

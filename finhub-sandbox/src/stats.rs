@@ -45,6 +45,7 @@ struct Shard {
     requests: [AtomicU64; Operation::ALL.len()],
     side_effects: [AtomicU64; SIDE_EFFECTS],
     faults_injected: AtomicU64,
+    not_found: AtomicU64,
 }
 
 impl Shard {
@@ -52,7 +53,7 @@ impl Shard {
         self.requests
             .iter()
             .chain(&self.side_effects)
-            .chain([&self.faults_injected])
+            .chain([&self.faults_injected, &self.not_found])
     }
 }
 
@@ -88,6 +89,11 @@ impl Counters {
         self.shard().faults_injected.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A request no route took: a path or method the profile does not serve.
+    pub fn not_found(&self) {
+        self.shard().not_found.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn reset(&self) {
         for counter in self.shards.iter().flat_map(Shard::counters) {
             counter.store(0, Ordering::Relaxed);
@@ -120,6 +126,7 @@ impl Counters {
                 activations: effect(SideEffect::Activation),
             },
             faults_injected: sum(&|shard| &shard.faults_injected),
+            not_found: sum(&|shard| &shard.not_found),
         }
     }
 }
@@ -135,6 +142,11 @@ pub struct Stats {
     pub side_effects: SideEffects,
     /// Fault rules that fired (a latency and a status on one request count 2).
     pub faults_injected: u64,
+    /// Requests to a path, or with a method, that no operation of the
+    /// active [`Profile`](crate::Profile) (and no control endpoint) serves:
+    /// answered 404 (or 405) and counted here, not per operation, with no
+    /// side effect.
+    pub not_found: u64,
 }
 
 impl Stats {
@@ -167,7 +179,9 @@ pub struct SideEffects {
     pub verifications: u64,
     /// Documents stored.
     pub documents: u64,
-    /// Verifications approved.
+    /// Verifications approved: by the tenant admin at once, or when a
+    /// review completed (review mode; an approval held for review counts
+    /// when the review completes).
     pub approvals: u64,
     /// Consents accepted.
     pub consents: u64,
@@ -195,6 +209,7 @@ mod tests {
         counters.side_effect(SideEffect::Registration);
         counters.side_effect(SideEffect::Activation);
         counters.fault_injected();
+        counters.not_found();
         let stats = counters.snapshot();
         assert_eq!(stats.requests_for(Operation::CreateAdminSession), 2);
         assert_eq!(stats.requests_for(Operation::ListCustomerWallets), 1);
@@ -203,6 +218,7 @@ mod tests {
         assert_eq!(stats.side_effects.registrations, 1);
         assert_eq!(stats.side_effects.activations, 1);
         assert_eq!(stats.faults_injected, 1);
+        assert_eq!(stats.not_found, 1);
         let json = serde_json::to_value(&stats).unwrap();
         assert_eq!(json["requests"]["create_admin_session"], 2);
         assert_eq!(json["sideEffects"]["registrations"], 1);
@@ -221,5 +237,6 @@ mod tests {
         counters.reset();
         assert_eq!(counters.snapshot().total_requests(), 0);
         assert_eq!(counters.snapshot().side_effects, SideEffects::default());
+        assert_eq!(counters.snapshot().not_found, 0);
     }
 }

@@ -3,12 +3,20 @@
 //! pages disagree, I-31): 409 when already active, 422 naming what is
 //! missing until KYC is approved and all three consents are accepted; then
 //! the customer and user become active and get two wallets, the product
-//! wallet with an IBAN whose check digits are valid.
+//! wallet with an IBAN whose check digits are valid (assigned the IBAN
+//! delay after activation).
+//!
+//! The `userId` is the user id, the e-mail or the username (the runner
+//! profile: the e-mail only, else 400 naming `userId`, I-6); with
+//! `ActivationCodes::Emailed` the `code` must be the one e-mailed at
+//! registration, else 400 naming `code`. The runner profile answers the
+//! readiness check with the \[RUN\] example's five fields and activation
+//! with `data: {}`.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::LenientTimestamp;
 use finhub_api::types::{
     ActivationReadiness, ActivationRequest, ActivationResult, BaseResponseActivation,
@@ -16,14 +24,15 @@ use finhub_api::types::{
 };
 use serde_json::json;
 
+use crate::auth::secret_eq;
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::iban;
 use crate::ids;
+use crate::outbox::ActivationCodes;
+use crate::profile::ActivationUser;
 use crate::routes::caller::Caller;
-use crate::state::{
-    AppState, CustomerStatus, Readiness, TENANT_VERIFIED, WalletKind, WalletRecord,
-};
+use crate::state::{AppState, CustomerStatus, Readiness, WalletKind, WalletRecord};
 use crate::stats::SideEffect;
 
 fn customer_not_found(customer_id: &str) -> ApiError {
@@ -64,6 +73,22 @@ pub(crate) async fn check_activation_readiness(
     };
     let message = readiness_message(&readiness);
     let allowed = readiness.allowed();
+    let risk_level = if readiness.high_risk { "HIGH" } else { "LOW" };
+    if state.config.profile.captured_answers() {
+        // The [RUN] answer: five fields (§2.13).
+        return Ok(ok(BaseResponseActivationReadiness {
+            code: Some(200),
+            message: Some(message.clone()),
+            data: Some(ActivationReadiness {
+                activation_allowed: Some(allowed),
+                consent_ok: Some(readiness.consent_ok()),
+                verification_ok: Some(readiness.verification_ok()),
+                risk_level: Some(risk_level.into()),
+                message: Some(message),
+                ..ActivationReadiness::default()
+            }),
+        }));
+    }
     Ok(ok(BaseResponseActivationReadiness {
         code: Some(200),
         message: Some(message.clone()),
@@ -83,21 +108,20 @@ pub(crate) async fn check_activation_readiness(
                     .map_or("NOT_STARTED", |status| status.code())
                     .into(),
             ),
-            verification_level: readiness
-                .verification_ok()
-                .then(|| TENANT_VERIFIED.to_string()),
-            risk_level: Some("LOW".into()),
-            is_high_risk: Some(false),
-            power_tenant_approval_required: Some(false),
-            power_tenant_approval_ok: Some(true),
+            verification_level: readiness.level.clone(),
+            risk_level: Some(risk_level.into()),
+            is_high_risk: Some(readiness.high_risk),
+            power_tenant_approval_required: Some(readiness.high_risk),
+            power_tenant_approval_ok: Some(!readiness.high_risk || readiness.verification_ok()),
             customer_id: Some(customer_id),
             message: Some(message),
         }),
     }))
 }
 
-/// A wallet as the wallet list shows it.
-pub(crate) fn wallet_view(customer_id: &str, wallet: &WalletRecord) -> Wallet {
+/// A wallet as the wallet list shows it at `now` (without `iban` before it
+/// is assigned).
+pub(crate) fn wallet_view(customer_id: &str, wallet: &WalletRecord, now: DateTime<Utc>) -> Wallet {
     Wallet {
         id: Some(wallet.id.clone()),
         wallet_id: Some(wallet.id.clone()),
@@ -108,13 +132,13 @@ pub(crate) fn wallet_view(customer_id: &str, wallet: &WalletRecord) -> Wallet {
         currency: Some("EUR".into()),
         balance: Some("0.00".into()),
         available_balance: Some("0.00".into()),
-        iban: wallet.iban.clone(),
+        iban: wallet.iban_at(now).map(str::to_string),
         reserved_balance: None,
         asset: None,
     }
 }
 
-fn activated_wallet(customer_id: &str, wallet: &WalletRecord) -> Wallet {
+fn activated_wallet(customer_id: &str, wallet: &WalletRecord, now: DateTime<Utc>) -> Wallet {
     Wallet {
         balance: Some("0".into()),
         reserved_balance: Some("0".into()),
@@ -125,7 +149,7 @@ fn activated_wallet(customer_id: &str, wallet: &WalletRecord) -> Wallet {
             available: Some("0.00 EUR".into()),
             blocked: Some("0.00 EUR".into()),
         }),
-        ..wallet_view(customer_id, wallet)
+        ..wallet_view(customer_id, wallet, now)
     }
 }
 
@@ -149,19 +173,40 @@ pub(crate) async fn activate_customer(
         return Err(ApiError::validation(errors));
     }
     let user = request.user_id.trim();
+    let code = request.code.trim();
     let now: DateTime<Utc> = state.clock.now();
+    let profile = state.config.profile;
     let (iban, product) = {
         let mut store = state.write();
         let customer = store
             .customer(&customer_id)
             .ok_or_else(|| customer_not_found(&customer_id))?;
-        if customer.user.id != user
-            && !customer.email.eq_ignore_ascii_case(user)
-            && !customer.user.username.eq_ignore_ascii_case(user)
+        let is_email = customer.email.eq_ignore_ascii_case(user);
+        match profile.activation_user() {
+            ActivationUser::Email if !is_email => {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "userId",
+                    "userId must be the customer's e-mail address",
+                )]));
+            }
+            ActivationUser::AnyOfTheCustomers
+                if customer.user.id != user
+                    && !is_email
+                    && !customer.user.username.eq_ignore_ascii_case(user) =>
+            {
+                return Err(ApiError::not_found(format!(
+                    "User '{user}' not found for customer '{customer_id}' (send the user id or the customer's e-mail)"
+                )));
+            }
+            ActivationUser::Email | ActivationUser::AnyOfTheCustomers => {}
+        }
+        if state.config.activation_codes == ActivationCodes::Emailed
+            && !secret_eq(customer.activation_code.expose(), code)
         {
-            return Err(ApiError::not_found(format!(
-                "User '{user}' not found for customer '{customer_id}' (send the user id or the customer's e-mail)"
-            )));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "code",
+                "Invalid activation code: send the code of the activation e-mail",
+            )]));
         }
         let readiness = store.readiness(customer);
         if readiness.active {
@@ -187,10 +232,15 @@ pub(crate) async fn activate_customer(
             })));
         }
         let iban = iban::lithuanian(state.next_account());
+        // The IBAN is assigned a while after activation (§2.15, §3.6).
+        let iban_from = TimeDelta::from_std(state.config.iban_delay)
+            .ok()
+            .and_then(|delay| now.checked_add_signed(delay))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let product = WalletRecord {
             id: ids::uuid(),
             kind: WalletKind::Product,
-            iban: Some(iban.clone()),
+            iban: Some((iban.clone(), iban_from)),
         };
         let master = WalletRecord {
             id: ids::uuid(),
@@ -205,16 +255,24 @@ pub(crate) async fn activate_customer(
         customer.activated_at = Some(now);
         customer.updated_at = now;
         customer.wallets = vec![product.clone(), master];
-        (iban, product)
+        (product.iban_at(now).map(str::to_string), product)
     };
     state.counters.side_effect(SideEffect::Activation);
+    if profile.captured_answers() {
+        // The [RUN] answer: `data: {}` (I-31); the IBAN only in the wallets.
+        return Ok(ok(BaseResponseActivation {
+            code: Some(200),
+            message: Some("Success".into()),
+            data: Some(ActivationResult::default()),
+        }));
+    }
     Ok(ok(BaseResponseActivation {
         code: Some(200),
         message: Some("Success".into()),
         data: Some(ActivationResult {
-            wallet: Some(activated_wallet(&customer_id, &product)),
-            iban: Some(iban.clone()),
-            account_number: Some(iban),
+            wallet: Some(activated_wallet(&customer_id, &product, now)),
+            account_number: iban.clone(),
+            iban,
             activation_status: Some("ACTIVATED".into()),
             status: Some("ACTIVATED".into()),
             activated_at: Some(LenientTimestamp::from(now)),

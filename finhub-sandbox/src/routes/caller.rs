@@ -1,7 +1,7 @@
 //! [`Caller`]: the extractor every protected operation uses to learn who is
 //! calling. It reads the bearer token, verifies it (signature, expiry,
 //! tenant, logout), and applies the operation's entry of the token table
-//! ([`Access::of`](crate::Access::of)): a token of the wrong kind never
+//! ([`Profile::access`](crate::Profile::access)): a token of the wrong kind never
 //! reaches a handler. [`RefreshCaller`] is the same for a refresh, where an
 //! expired token is still accepted.
 
@@ -63,14 +63,15 @@ fn authenticate(parts: &Parts, state: &AppState, expiry: Expiry) -> Result<Calle
             "Session terminated: the token was logged out",
         ));
     }
-    // The operation's entry of the token table decides which kind it takes.
+    // The operation's entry of the token table, as the active profile has
+    // it, decides which kind it takes.
     let operation = parts
         .extensions
         .get::<Operation>()
         .copied()
         .ok_or_else(|| ApiError::internal("Internal sandbox error: no operation for the route"))?;
     let kind = verified.user_type.kind();
-    access::admit(operation, kind)?;
+    access::admit(state.config.profile.access(operation), operation, kind)?;
     Ok(Caller {
         kind,
         user_id: verified.user_id,

@@ -1,6 +1,7 @@
 //! `accept_consent`: the three mandatory consents (`terms`, `privacy`,
 //! `data-processing`), each accepted once (`accepted: true` and a `version`),
 //! reported as `TERMS_AND_CONDITIONS`, `PRIVACY_POLICY`, `DATA_PROCESSING`.
+//! The runner profile answers the captured `{status: PENDING}` (I-29).
 
 use std::sync::Arc;
 
@@ -64,6 +65,19 @@ pub(crate) async fn accept_consent(
         customer.updated_at = now;
     }
     state.counters.side_effect(SideEffect::Consent);
+    if state.config.profile.captured_answers() {
+        // The [RUN] answer: `data: {status: PENDING}` right after accepting
+        // (I-29); the consent counts as accepted all the same.
+        return Ok(ok(BaseResponseConsent {
+            code: Some(200),
+            message: Some("Success".into()),
+            success: None,
+            data: Some(Consent {
+                status: Some("PENDING".into()),
+                ..Consent::default()
+            }),
+        }));
+    }
     let accepted_at = LenientTimestamp::from(record.accepted_at);
     Ok(ok(BaseResponseConsent {
         code: Some(200),

@@ -1,6 +1,6 @@
 //! Control endpoints under the reserved prefix `/__sandbox`, so a standalone
 //! sandbox can be driven like the in-process handle: fault rules, counters,
-//! the clock, a health check. They are not FinHub operations: not counted,
+//! the clock, the outbox, the power tenant's review, a health check. They are not FinHub operations: not counted,
 //! never faulted, none of FinHub's headers.
 //!
 //! All but the health check require the sandbox's control token
@@ -21,11 +21,13 @@
 //! | `DELETE /__sandbox/faults/{id}` | removes one rule |
 //! | `GET /__sandbox/clock` | `{"now": …}` |
 //! | `POST /__sandbox/clock/advance` | `{"seconds": n}` moves the clock forward (400 past 9999-12-31T23:59:59Z) |
+//! | `GET /__sandbox/outbox` | the e-mails sent ([`OutboxMessage`](crate::OutboxMessage)s, oldest first); `?to=EMAIL` only those to that address |
+//! | `POST /__sandbox/verifications/{id}/approve` | completes the power tenant's review of a verification held in review mode: 200 with the approval, 404 for an unknown id, 409 when it is not pending review |
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +39,7 @@ use serde_json::json;
 use crate::body::JsonRequest;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::faults::{FaultId, FaultRule};
+use crate::review::ReviewError;
 use crate::state::AppState;
 
 pub(crate) fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
@@ -49,6 +52,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/__sandbox/faults/{id}", delete(remove_fault))
         .route("/__sandbox/clock", get(clock))
         .route("/__sandbox/clock/advance", post(advance_clock))
+        .route("/__sandbox/outbox", get(outbox))
+        .route(
+            "/__sandbox/verifications/{id}/approve",
+            post(approve_review),
+        )
         .route_layer(middleware::from_fn_with_state(state, require_token))
         .route("/__sandbox/health", get(health))
 }
@@ -93,6 +101,7 @@ async fn health() -> Response {
 }
 
 async fn stats(State(state): State<Arc<AppState>>) -> Response {
+    state.settle_reviews();
     ok(state.counters.snapshot())
 }
 
@@ -156,4 +165,23 @@ async fn advance_clock(State(state): State<Arc<AppState>>, body: JsonRequest) ->
             ApiError::validation(vec![FieldError::new("seconds", limit.to_string())])
         })?;
     Ok(ok(json!({ "now": LenientTimestamp::from(now) })))
+}
+
+/// The outbox's filter.
+#[derive(Deserialize)]
+struct OutboxQuery {
+    /// Only the e-mails to this address.
+    to: Option<String>,
+}
+
+async fn outbox(State(state): State<Arc<AppState>>, Query(query): Query<OutboxQuery>) -> Response {
+    ok(state.outbox.list(query.to.as_deref()))
+}
+
+async fn approve_review(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
+    match state.approve_review(&id) {
+        Ok(approval) => Ok(ok(approval)),
+        Err(error @ ReviewError::NotFound(_)) => Err(ApiError::not_found(error.to_string())),
+        Err(error @ ReviewError::NotPending { .. }) => Err(ApiError::conflict(error.to_string())),
+    }
 }

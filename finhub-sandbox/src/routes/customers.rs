@@ -7,7 +7,8 @@
 //! object`, `Password and matching password do not match`), reports every
 //! other problem in the `Request validation failed` variant with one entry
 //! per field, and refuses a second customer with the same e-mail in the
-//! tenant with 409, atomically.
+//! tenant with 409, atomically. A registration sends the activation e-mail
+//! (to the outbox) with the customer's activation code.
 
 use std::sync::Arc;
 
@@ -29,11 +30,13 @@ use crate::body::{self, JsonRequest};
 use crate::catalog::CategoryMatch;
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
+use crate::outbox::{self, MessageKind, OutboxMessage};
 use crate::routes::caller::Caller;
 use crate::state::{AppState, Customer, CustomerStatus, User};
 use crate::stats::SideEffect;
 
 /// `GET /api/v2.1/customer/individual/categorization/hierarchy/{tenantId}`
+/// (the reference profile: under `/api/v2.1/customers/…`)
 pub(crate) async fn get_categorization_hierarchy(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
@@ -293,7 +296,8 @@ fn person_of(request: &IndividualRegistrationRequest, email: &str) -> Person {
     }
 }
 
-/// `POST /api/v2.1/customer/individual/registration`
+/// `POST /api/v2.1/customer/individual/registration` (the reference
+/// profile: `POST /api/v2.1/customers/individual/register`)
 pub(crate) async fn register_individual_customer(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
@@ -311,8 +315,8 @@ pub(crate) async fn register_individual_customer(
         return Err(ApiError::validation(errors));
     }
     let category = request.customer_category.id.as_deref().unwrap_or("").trim();
-    match state.catalog.classify(category) {
-        CategoryMatch::Individual => {}
+    let high_risk = match state.catalog.classify(category) {
+        CategoryMatch::Individual { high_risk } => high_risk,
         CategoryMatch::Business => {
             return Err(ApiError::validation(vec![FieldError::new(
                 "customerCategory.id",
@@ -326,7 +330,7 @@ pub(crate) async fn register_individual_customer(
                 known.join(", ")
             )));
         }
-    }
+    };
 
     let email = request.email.trim().to_string();
     let username = request
@@ -354,6 +358,8 @@ pub(crate) async fn register_individual_customer(
             last_login: None,
         },
         status: CustomerStatus::Registered,
+        high_risk,
+        activation_code: outbox::activation_code(),
         created_at: now,
         updated_at: now,
         consents: [None, None, None],
@@ -371,6 +377,14 @@ pub(crate) async fn register_individual_customer(
             )));
         }
         store.emails.insert(key, customer.id.clone());
+        // §2.2, §2.14: the activation e-mail with its code.
+        state.outbox.send(OutboxMessage {
+            to: customer.email.clone(),
+            kind: MessageKind::Activation,
+            code: customer.activation_code.clone(),
+            customer_id: customer.id.clone(),
+            sent_at: now,
+        });
         store.customers.insert(customer.id.clone(), customer);
     }
     state.counters.side_effect(SideEffect::Registration);

@@ -1,5 +1,5 @@
 //! [`OperationLayer`]: what runs around every operation. It counts the
-//! request, marks it with its [`Operation`] (which the authentication
+//! request, completes the reviews that are due on the sandbox clock, marks it with its [`Operation`] (which the authentication
 //! extractor looks up in the token table), opens its tracing span
 //! (operation id, method, status, latency; never bodies, tokens or
 //! secrets), applies the fault rules, and checks the standard headers
@@ -96,6 +96,8 @@ where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
     state.counters.request(operation);
+    // Reviews whose delay has passed complete before anything reads them.
+    state.settle_reviews();
     // The authentication extractor reads it to apply the token table.
     request.extensions_mut().insert(operation);
     let span = tracing::info_span!(

@@ -20,7 +20,7 @@ mod wallets;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -32,30 +32,42 @@ use crate::limits::MAX_BODY_BYTES;
 use crate::state::AppState;
 use layer::OperationLayer;
 
-/// The sandbox's router: every operation of [`Operation::ALL`] at its path
-/// and method, wrapped in its [`OperationLayer`], then the control
+/// The sandbox's router: every operation of [`Operation::ALL`] that the
+/// active profile serves, at the profile's path and the operation's
+/// method, wrapped in its [`OperationLayer`] (so it is counted, faulted and
+/// authorized as that operation whatever the path), then the control
 /// endpoints.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
+    let profile = state.config.profile;
     let api = Operation::ALL
         .into_iter()
-        .fold(Router::new(), |api, operation| {
+        .filter_map(|operation| Some((operation, profile.path(operation)?)))
+        .fold(Router::new(), |api, (operation, path)| {
             let layer = OperationLayer::new(state.clone(), operation);
             // Operations sharing a path (refresh and logout) are merged.
-            api.route(operation.path(), handler(operation).route_layer(layer))
+            api.route(path, handler(operation, path).route_layer(layer))
         });
     let routes = api.merge(control::router(state.clone()));
     around(routes, state)
 }
 
-/// The handler of each operation, on the operation's method. A `match`
-/// without a catch-all: an operation added to `openapi.yaml` does not
-/// compile until it has a handler here.
-fn handler(operation: Operation) -> MethodRouter<Arc<AppState>> {
+/// The handler of each operation, on the operation's method; `path` is
+/// where the profile serves it, for the operations whose other spelling
+/// takes other parameters. A `match` without a catch-all: an operation
+/// added to `openapi.yaml` does not compile until it has a handler here.
+fn handler(operation: Operation, path: &str) -> MethodRouter<Arc<AppState>> {
     use Operation as Op;
     let method = MethodFilter::try_from(operation.method())
         .expect("openapi.yaml only has methods that axum routes");
+    let own_path = path == operation.path();
     match operation {
+        // I-34: the administration index's login names no organization or user.
+        Op::CreateAdminSession if !own_path => on(method, sessions::create_admin_session_login),
         Op::CreateAdminSession => on(method, sessions::create_admin_session),
+        // I-24: `…/verification/initiate` has no body.
+        Op::SubmitCustomerVerification if !own_path => {
+            on(method, verifications::initiate_customer_verification)
+        }
         Op::GetCategorizationHierarchy => on(method, customers::get_categorization_hierarchy),
         Op::RegisterIndividualCustomer => on(method, customers::register_individual_customer),
         Op::CreateCustomerSession => on(method, sessions::create_customer_session),
@@ -87,11 +99,21 @@ fn around(routes: Router<Arc<AppState>>, state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn not_found(method: Method, uri: Uri) -> ApiError {
+/// No route: a path the active profile does not serve (counted in
+/// `Stats::not_found`).
+async fn not_found(State(state): State<Arc<AppState>>, method: Method, uri: Uri) -> ApiError {
+    state.counters.not_found();
     ApiError::not_found(format!("No operation at {method} {}", uri.path()))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+/// A route without that method: one the active profile does not serve there
+/// (counted in `Stats::not_found`).
+async fn method_not_allowed(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+) -> ApiError {
+    state.counters.not_found();
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("Method {method} is not allowed on {}", uri.path()),

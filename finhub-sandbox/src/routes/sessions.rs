@@ -6,6 +6,11 @@
 //! username and password (401 "Invalid credentials"); the fifth failure in a
 //! row locks the user for the lockout duration (401 "Account locked").
 //! Refresh rotates the refresh token: the previous one is refused with 401.
+//!
+//! The runner profile answers logins in the captured form (`data.userId`,
+//! no `user`, no `expiresIn`) and does not route the refresh (405); the
+//! reference profile logs admins in at `POST /api/v2.1/admin/session/login`.
+//! Logout answers `{success, data}` in both.
 
 use std::sync::Arc;
 
@@ -190,12 +195,18 @@ fn open(
     Ok(opened)
 }
 
+/// The login (or refresh) answer. The runner profile answers the captured
+/// form: `data.userId`, no `user` and no `expiresIn` (the token's expiry is
+/// only in its `exp` claim; §2.3, I-19).
 fn respond(
     state: &AppState,
     opened: Opened,
     message: &str,
+    user_id: &str,
     user: Option<SessionUserData>,
 ) -> BaseResponseSessionResponse {
+    let captured = state.config.profile.captured_answers();
+    let expires_in = i32::try_from(state.tokens.lifetime_secs()).unwrap_or(i32::MAX);
     BaseResponseSessionResponse {
         code: Some(200),
         message: Some("Success".into()),
@@ -206,14 +217,10 @@ fn respond(
             refresh_token: Some(Sensitive::from(opened.refresh_token)),
             session_id: Some(opened.session_id),
             expires_at: Some(informational_time(opened.expires_at)),
-            expires_in: Some(
-                i32::try_from(state.tokens.lifetime_secs())
-                    .unwrap_or(i32::MAX)
-                    .into(),
-            ),
+            expires_in: (!captured).then(|| expires_in.into()),
             error_type: Some("NONE".into()),
-            user,
-            user_id: None,
+            user: if captured { None } else { user },
+            user_id: captured.then(|| user_id.to_string()),
         }),
     }
 }
@@ -224,21 +231,44 @@ pub(crate) async fn create_admin_session(
     Path((organization_id, user_id)): Path<(String, String)>,
     body: JsonRequest,
 ) -> ApiResult {
+    admin_login(&state, &body, Some((&organization_id, &user_id)))
+}
+
+/// `POST /api/v2.1/admin/session/login` (the reference profile, I-34): the
+/// same body as the organization path — `username`, `password`,
+/// `tenantKey`, `tenantSecret`, with \[OAS\]'s optional `role`,
+/// `organizationType`, `ipAddress`, … accepted and not used — since the
+/// path no longer names the organization and the user, the body carries
+/// all that identifies the admin and the tenant.
+pub(crate) async fn create_admin_session_login(
+    State(state): State<Arc<AppState>>,
+    body: JsonRequest,
+) -> ApiResult {
+    admin_login(&state, &body, None)
+}
+
+/// An admin login; `path` holds the organization and user ids of the path
+/// that names them.
+fn admin_login(state: &AppState, body: &JsonRequest, path: Option<(&str, &str)>) -> ApiResult {
     let request: CreateAdminSessionRequest = body.decode()?;
     check_tenant_keys(
-        &state,
+        state,
         request.tenant_key.as_ref(),
         request.tenant_secret.as_ref(),
     )?;
     let (username, password) = credentials(request.username.as_deref(), request.password.as_ref())?;
-    if organization_id != state.config.organization_id || user_id != state.config.admin_user_id {
+    if let Some((organization_id, user_id)) = path
+        && (organization_id != state.config.organization_id
+            || user_id != state.config.admin_user_id)
+    {
         return Err(ApiError::not_found("Organization or user not found"));
     }
+    let user_id = state.config.admin_user_id.clone();
     let now = state.clock.now();
     state
         .admin_guard
         .check(now)
-        .map_err(|until| locked(until, &state))?;
+        .map_err(|until| locked(until, state))?;
     let valid = username.eq_ignore_ascii_case(&state.config.admin_username)
         & secret_eq(state.config.admin_password.expose(), password);
     if !valid {
@@ -247,23 +277,24 @@ pub(crate) async fn create_admin_session(
             state.config.lockout_threshold,
             state.config.lockout_duration,
         );
-        return Err(invalid_credentials(failure, &state));
+        return Err(invalid_credentials(failure, state));
     }
     state.admin_guard.succeed();
-    let opened = open(&state, Owner::Admin, &user_id, UserType::Admin, now)?;
+    let opened = open(state, Owner::Admin, &user_id, UserType::Admin, now)?;
     state.counters.side_effect(SideEffect::AdminSession);
     // As in the documented admin example: who, which tenant, which role.
     let user = SessionUserData {
-        id: Some(user_id),
+        id: Some(user_id.clone()),
         tenant_id: Some(state.config.tenant_id.clone()),
         organization_id: Some(state.config.organization_id.clone()),
         role: Some("ADMIN".into()),
         ..Default::default()
     };
     Ok(ok(respond(
-        &state,
+        state,
         opened,
         "Session created successfully",
+        &user_id,
         Some(user),
     )))
 }
@@ -339,6 +370,7 @@ pub(crate) async fn create_customer_session(
         &state,
         opened,
         "Session created successfully",
+        &user_id,
         Some(user),
     )))
 }
@@ -420,6 +452,7 @@ pub(crate) async fn refresh_customer_session(
         &state,
         opened,
         "Session refreshed successfully",
+        &user_id,
         None,
     )))
 }
@@ -449,9 +482,12 @@ pub(crate) async fn delete_customer_session(
         state.sessions.revoke(&session);
     }
     state.counters.side_effect(SideEffect::Logout);
+    // The only documented logout answer is `{success, data}` (§2.5, I-23);
+    // the runner and reference profiles answer it as such.
+    let envelope = !state.config.profile.success_data_logout();
     Ok(ok(BaseResponseSessionTermination {
-        code: Some(200),
-        message: Some("Session terminated successfully".into()),
+        code: envelope.then_some(200),
+        message: envelope.then(|| "Session terminated successfully".into()),
         success: Some(true),
         data: Some(SessionTermination {
             session_id: Some(session_id),

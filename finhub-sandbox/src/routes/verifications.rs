@@ -5,15 +5,24 @@
 //! A verification starts `PENDING`; documents (JSON with base64 content,
 //! PDF/JPEG/PNG, at most 10 MB decoded) are checked and recorded; an admin
 //! approves it once at least one document is there, which makes it
-//! `APPROVED` at `TENANT_VERIFIED`.
+//! `APPROVED` at `TENANT_VERIFIED` (`POWER_TENANT_VERIFIED` for a
+//! high-risk customer or when requested) — or, in review mode, 202
+//! `PENDING_REVIEW` until the power tenant's review completes.
+//!
+//! The runner profile answers creation, upload and approval in the \[RUN\]
+//! pages' minimal forms; the reference profile starts a customer-scoped
+//! verification at `…/verification/initiate`.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use chrono::{DateTime, TimeDelta, Utc};
 use finhub_api::LenientTimestamp;
 use finhub_api::types::{
     ApproveVerificationRequest, BaseResponseVerification, BaseResponseVerificationApproval,
@@ -28,7 +37,9 @@ use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
 use crate::limits::MAX_DOCUMENT_BYTES;
 use crate::routes::caller::Caller;
-use crate::state::{AppState, Document, TENANT_VERIFIED, Verification, VerificationStatus};
+use crate::state::{
+    AppState, Document, POWER_TENANT_VERIFIED, TENANT_VERIFIED, Verification, VerificationStatus,
+};
 use crate::stats::SideEffect;
 
 /// Accepted MIME types.
@@ -60,7 +71,7 @@ fn view(state: &AppState, verification: &Verification) -> VerificationView {
         verification_type: Some("KYC".into()),
         status: Some(verification.status.code().into()),
         requested_level: Some(verification.requested_level.clone()),
-        verification_level: approved.then(|| verification.requested_level.clone()),
+        verification_level: approved.then(|| verification.level().to_string()),
         performed_by: Some("TENANT".into()),
         performed_by_id: Some(state.config.tenant_id.clone()),
         required_documents: vec!["GOVERNMENT_ID".into()],
@@ -82,7 +93,9 @@ fn customer_not_found(customer_id: &str) -> ApiError {
     ApiError::not_found(format!("Customer '{customer_id}' not found"))
 }
 
-/// Creates a `PENDING` verification for `customer_id`.
+/// Creates a `PENDING` verification for `customer_id`. It needs the power
+/// tenant when requested at `POWER_TENANT_VERIFIED` or when the customer
+/// is in a high-risk category.
 fn start(
     state: &AppState,
     caller: &Caller,
@@ -97,32 +110,52 @@ fn start(
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| default.to_string())
     };
-    let verification = Verification {
+    let requested_level = non_blank(requested_level, TENANT_VERIFIED);
+    let mut verification = Verification {
         id: ids::uuid(),
         customer_id: customer_id.to_string(),
         type_: non_blank(type_, "IDENTITY_VERIFICATION"),
-        requested_level: non_blank(requested_level, TENANT_VERIFIED),
+        needs_power_tenant: requested_level == POWER_TENANT_VERIFIED,
+        requested_level,
         status: VerificationStatus::Pending,
         documents: Vec::new(),
         started_at: state.clock.now(),
         initiated_by: caller.user_id.clone(),
         additional_data,
+        review_due: None,
         approved_at: None,
         approved_by: None,
     };
-    let data = view(state, &verification);
-    {
+    let data = {
         let mut store = state.write();
         let customer = store
             .customers
             .get_mut(customer_id)
             .ok_or_else(|| customer_not_found(customer_id))?;
+        verification.needs_power_tenant |= customer.high_risk;
         customer.verification_ids.push(verification.id.clone());
+        let data = view(state, &verification);
         store
             .verifications
             .insert(verification.id.clone(), verification);
-    }
+        data
+    };
     state.counters.side_effect(SideEffect::Verification);
+    if state.config.profile.captured_answers() {
+        // The [RUN] answer: `{verificationId, status, verificationType}` (§2.7).
+        return Ok(ok(BaseResponseVerification {
+            code: Some(200),
+            message: Some("Success".into()),
+            data: Some(VerificationView {
+                verification_id: data.verification_id,
+                status: data.status,
+                verification_type: data.verification_type,
+                ..VerificationView::default()
+            }),
+            success: None,
+            timestamp: None,
+        }));
+    }
     Ok(ok(BaseResponseVerification {
         code: Some(200),
         message: Some("Success".into()),
@@ -182,6 +215,18 @@ pub(crate) async fn submit_customer_verification(
         additional_data.insert("verificationType".into(), Value::String(kind));
     }
     start(&state, &caller, &customer_id, None, None, additional_data)
+}
+
+/// `POST /api/v2.1/customer/individual/{customerId}/verification/initiate`
+/// (the reference profile's spelling, I-24): no body (one sent is not
+/// read), the same verification as the submission.
+pub(crate) async fn initiate_customer_verification(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(customer_id): Path<String>,
+) -> ApiResult {
+    caller.require_customer(&customer_id)?;
+    start(&state, &caller, &customer_id, None, None, Map::new())
 }
 
 /// `GET /api/v2.1/verifications/{verificationId}`
@@ -377,6 +422,20 @@ pub(crate) async fn upload_verification_document(
     }
     tracing::debug!(bytes = size, "document stored");
     state.counters.side_effect(SideEffect::Document);
+    if state.config.profile.captured_answers() {
+        // The [RUN] answer: `{documentId, documentType, fileName}` (§2.9).
+        return Ok(ok(BaseResponseVerificationDocument {
+            code: Some(200),
+            message: Some("Success".into()),
+            success: None,
+            data: Some(VerificationDocument {
+                document_id: data.document_id,
+                document_type: data.document_type,
+                file_name: data.file_name,
+                ..VerificationDocument::default()
+            }),
+        }));
+    }
     Ok(ok(BaseResponseVerificationDocument {
         code: Some(200),
         message: Some("Success".into()),
@@ -409,39 +468,93 @@ pub(crate) async fn approve_verification(
         .unwrap_or(&state.config.admin_username)
         .to_string();
     let now = state.clock.now();
-    let level = {
+    let (held, approval) = {
         let mut store = state.write();
         let verification = store
             .verifications
             .get_mut(&verification_id)
             .ok_or_else(|| not_found(&verification_id))?;
-        if verification.status == VerificationStatus::Approved {
-            return Err(ApiError::conflict(format!(
-                "Verification '{verification_id}' is already approved"
-            )));
+        match verification.status {
+            VerificationStatus::Approved => {
+                return Err(ApiError::conflict(format!(
+                    "Verification '{verification_id}' is already approved"
+                )));
+            }
+            // Asked again while the power tenant reviews: still pending,
+            // nothing changes.
+            VerificationStatus::PendingReview => (true, verification.approval()),
+            VerificationStatus::Pending => {
+                if verification.documents.is_empty() {
+                    return Err(ApiError::conflict(format!(
+                        "Verification '{verification_id}' has no uploaded documents; upload at least one document before approval"
+                    )));
+                }
+                if state.config.review.holds(verification.needs_power_tenant) {
+                    verification.status = VerificationStatus::PendingReview;
+                    let due = state.config.review_delay.map(|delay| {
+                        TimeDelta::from_std(delay)
+                            .ok()
+                            .and_then(|delay| now.checked_add_signed(delay))
+                            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+                    });
+                    verification.review_due = due;
+                    if let Some(due) = due {
+                        state.review_due_at(due);
+                    }
+                    (true, verification.approval())
+                } else {
+                    verification.approve(now, &approved_by);
+                    (false, verification.approval())
+                }
+            }
         }
-        if verification.documents.is_empty() {
-            return Err(ApiError::conflict(format!(
-                "Verification '{verification_id}' has no uploaded documents; upload at least one document before approval"
-            )));
-        }
-        verification.status = VerificationStatus::Approved;
-        verification.approved_at = Some(now);
-        verification.approved_by = Some(approved_by.clone());
-        verification.requested_level.clone()
     };
+    if held {
+        return Ok(pending_review(&state, approval));
+    }
     state.counters.side_effect(SideEffect::Approval);
+    let data = if state.config.profile.captured_answers() {
+        // The [RUN] answer: `{verificationId, status}` (§2.11, I-28).
+        VerificationApproval {
+            verification_id: approval.verification_id,
+            status: approval.status,
+            ..VerificationApproval::default()
+        }
+    } else {
+        approval
+    };
+    let message = if state.config.profile.captured_answers() {
+        "Success"
+    } else {
+        "Verification approved successfully"
+    };
     Ok(ok(BaseResponseVerificationApproval {
         code: Some(200),
-        message: Some("Verification approved successfully".into()),
-        data: Some(VerificationApproval {
-            verification_id: Some(verification_id),
-            status: Some("APPROVED".into()),
-            level: Some(level),
-            approved_by: Some(approved_by),
-            approved_at: Some(LenientTimestamp::from(now)),
-        }),
+        message: Some(message.into()),
+        data: Some(data),
     }))
+}
+
+/// 202 with `data.status: PENDING_REVIEW`: the tenant admin's approval is
+/// recorded and the power tenant's review is pending (review mode; see
+/// the `review` module for why this answer).
+fn pending_review(state: &AppState, approval: VerificationApproval) -> Response {
+    let captured = state.config.profile.captured_answers();
+    let data = VerificationApproval {
+        verification_id: approval.verification_id,
+        status: approval.status,
+        level: if captured { None } else { approval.level },
+        approved_by: None,
+        approved_at: None,
+    };
+    let body = BaseResponseVerificationApproval {
+        code: Some(202),
+        message: Some("Verification pending review: approval requires the power tenant".into()),
+        data: Some(data),
+    };
+    let mut response = ok(body);
+    *response.status_mut() = StatusCode::ACCEPTED;
+    response
 }
 
 #[cfg(test)]

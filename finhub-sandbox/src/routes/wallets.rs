@@ -1,5 +1,11 @@
 //! `list_customer_wallets`: 404 until the customer is activated, then the
 //! product wallet (with the IBAN) and the master wallet, amounts as strings.
+//!
+//! The IBAN is assigned the configured IBAN delay after activation (sandbox
+//! clock). Until then the runner profile answers 404, as before activation
+//! (§2.15: ask again until a wallet carries an IBAN), and the other
+//! profiles list the wallets without `iban` (§3.6: the IBAN may appear a
+//! little later).
 
 use std::sync::Arc;
 
@@ -7,6 +13,7 @@ use axum::extract::{Path, RawQuery, State};
 use finhub_api::types::BaseResponseWalletList;
 
 use crate::envelope::{ApiError, ApiResult, FieldError, ok};
+use crate::profile::BeforeIban;
 use crate::routes::activation::wallet_view;
 use crate::routes::caller::Caller;
 use crate::state::AppState;
@@ -42,11 +49,18 @@ pub(crate) async fn list_customer_wallets(
             )]));
         }
     }
+    let now = state.clock.now();
     let store = state.read();
     let customer = store
         .customer(&customer_id)
         .ok_or_else(|| ApiError::not_found(format!("Customer '{customer_id}' not found")))?;
-    if customer.wallets.is_empty() {
+    let iban_pending = customer
+        .wallets
+        .iter()
+        .any(|wallet| wallet.iban.is_some() && wallet.iban_at(now).is_none());
+    if customer.wallets.is_empty()
+        || (iban_pending && state.config.profile.before_iban() == BeforeIban::NotFound)
+    {
         return Err(ApiError::not_found(format!(
             "No wallets found for customer '{customer_id}' (wallets are created on activation)"
         )));
@@ -57,7 +71,7 @@ pub(crate) async fn list_customer_wallets(
         data: customer
             .wallets
             .iter()
-            .map(|wallet| wallet_view(&customer_id, wallet))
+            .map(|wallet| wallet_view(&customer_id, wallet, now))
             .collect(),
     }))
 }

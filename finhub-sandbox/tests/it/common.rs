@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use finhub_sandbox::{Operation, Sandbox, SandboxCredentials};
+use finhub_sandbox::{Operation, Profile, Sandbox, SandboxCredentials, TokenKind};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -81,7 +81,25 @@ pub struct Api {
     pub client: reqwest::Client,
     pub base: String,
     pub credentials: SandboxCredentials,
+    /// The sandbox's profile: the helpers use its paths and token kinds.
+    pub profile: Profile,
     pub recorded: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// `path` with its `{…}` parameters replaced by `values` in order (values
+/// left over are ignored).
+pub fn fill(path: &str, values: &[&str]) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    let mut values = values.iter();
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').expect("a closed parameter") + open;
+        out.push_str(&rest[..open]);
+        out.push_str(values.next().expect("a value per parameter"));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The standard headers with the runner defaults.
@@ -102,7 +120,33 @@ impl Api {
             client: reqwest::Client::new(),
             base: sandbox.base_url().to_string(),
             credentials: sandbox.credentials(),
+            profile: sandbox.profile(),
             recorded: Arc::default(),
+        }
+    }
+
+    /// Where the sandbox's profile serves `operation`, its parameters
+    /// filled with `values` in order.
+    #[track_caller]
+    pub fn path(&self, operation: Operation, values: &[&str]) -> String {
+        let path = self
+            .profile
+            .path(operation)
+            .unwrap_or_else(|| panic!("{} does not serve {operation}", self.profile));
+        fill(path, values)
+    }
+
+    /// The token a step that takes `operation` sends: the admin's where
+    /// the profile takes only that, else the customer's.
+    pub fn token_for<'a>(
+        &self,
+        operation: Operation,
+        admin: &'a str,
+        customer: &'a str,
+    ) -> &'a str {
+        match self.profile.access(operation).only() {
+            Some(TokenKind::Admin) => admin,
+            Some(TokenKind::Customer) | None => customer,
         }
     }
 
@@ -174,9 +218,9 @@ impl Api {
         let c = &self.credentials;
         self.send(
             Operation::CreateAdminSession,
-            &format!(
-                "/api/v2.1/admin/organization/{}/users/{}/sessions",
-                c.organization_id, c.admin_user_id
+            &self.path(
+                Operation::CreateAdminSession,
+                &[&c.organization_id, &c.admin_user_id],
             ),
             None,
             Some(json!({
@@ -191,12 +235,17 @@ impl Api {
 
     /// Registers `email`; (customerId, userId).
     pub async fn register(&self, admin: &str, email: &str) -> (String, String) {
+        self.register_body(admin, registration(email)).await
+    }
+
+    /// Registers with `body`; (customerId, userId).
+    pub async fn register_body(&self, admin: &str, body: Value) -> (String, String) {
         let reply = self
             .send(
                 Operation::RegisterIndividualCustomer,
-                "/api/v2.1/customer/individual/registration",
+                &self.path(Operation::RegisterIndividualCustomer, &[]),
                 Some(admin),
-                Some(registration(email)),
+                Some(body),
             )
             .await;
         reply.expect(200);
@@ -238,7 +287,12 @@ impl Api {
 
     /// Registers and logs in a customer.
     pub async fn onboard_start(&self, admin: &str, email: &str) -> Customer {
-        let (id, user_id) = self.register(admin, email).await;
+        self.onboard_body(admin, email, registration(email)).await
+    }
+
+    /// Registers `email` with `body` and logs the customer in.
+    pub async fn onboard_body(&self, admin: &str, email: &str, body: Value) -> Customer {
+        let (id, user_id) = self.register_body(admin, body).await;
         let mut customer = Customer {
             id,
             user_id,
@@ -347,9 +401,12 @@ impl Api {
     /// Everything up to (not including) activation: verification with one
     /// document approved and all three consents.
     pub async fn make_ready(&self, admin: &str, customer: &Customer) {
-        let verification = self
-            .create_verification(&customer.session.token, &customer.id)
-            .await;
+        let token = self.token_for(
+            Operation::CreateVerification,
+            admin,
+            &customer.session.token,
+        );
+        let verification = self.create_verification(token, &customer.id).await;
         self.upload(&customer.session.token, &verification, "PASSPORT")
             .await
             .expect(200);
@@ -462,6 +519,14 @@ pub fn registration(email: &str) -> Value {
             }
         }
     })
+}
+
+/// The registration body for `email` in the high-risk category
+/// (`HIGH_RISK_INDIVIDUAL`), whose KYC needs the power tenant.
+pub fn high_risk_registration(email: &str) -> Value {
+    let mut body = registration(email);
+    body["customerCategory"] = json!({"id": "fs-cat-b2c-high-001", "name": "High Risk Individual"});
+    body
 }
 
 /// Decodes a JWT's payload without checking it.

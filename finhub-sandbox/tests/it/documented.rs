@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use finhub_sandbox::{
-    Clock, ENV_VARS, FaultRule, MAX_BODY_BYTES, MAX_DOCUMENT_BYTES, Operation, Sandbox,
-    SandboxConfig,
+    ActivationCodes, Clock, ENV_VARS, FaultRule, MAX_BODY_BYTES, MAX_DOCUMENT_BYTES, Operation,
+    Profile, ReviewMode, Sandbox, SandboxConfig,
 };
 use serde_json::json;
 
@@ -50,7 +50,7 @@ fn the_readme_seeded_credentials_table_is_the_default_configuration() {
     let d = SandboxConfig::default();
     let code = |text: &str| format!("`{text}`");
     let rows = seeded_credentials_table();
-    assert_eq!(rows.len(), 16, "{rows:?}");
+    assert_eq!(rows.len(), 20, "{rows:?}");
     let mut variables = Vec::new();
     for (what, default, variable) in &rows {
         let expected = match what.as_str() {
@@ -84,6 +84,13 @@ fn the_readme_seeded_credentials_table_is_the_default_configuration() {
                 d.body_read_timeout.as_secs()
             ),
             "connections served at once" => d.max_connections.to_string(),
+            "profile (documented variant played)" => code(d.profile.name()),
+            "activation codes" => code(d.activation_codes.name()),
+            "review of approvals / its delay" => {
+                assert!(d.review_delay.is_none());
+                format!("{} / none (control API only)", code(d.review.name()))
+            }
+            "IBAN delay after activation" => format!("{} s", d.iban_delay.as_secs()),
             other => panic!("a README row this test does not know: {other}"),
         };
         assert_eq!(default, &expected, "{what}");
@@ -103,6 +110,10 @@ fn the_readme_seeded_credentials_table_is_the_default_configuration() {
     assert_eq!(d.header_read_timeout, Duration::from_secs(30));
     assert_eq!(d.body_read_timeout, Duration::from_secs(30));
     assert_eq!(d.max_connections, 1024);
+    assert_eq!(d.profile, Profile::Lenient);
+    assert_eq!(d.activation_codes, ActivationCodes::AnyNonEmpty);
+    assert_eq!(d.review, ReviewMode::Off);
+    assert_eq!(d.iban_delay, Duration::ZERO);
     // Every variable the sandbox reads is in the table, and no other.
     variables.sort();
     let mut known = ENV_VARS.map(str::to_string).to_vec();
@@ -125,6 +136,11 @@ fn each_variable_of_the_table_overrides_its_setting() {
             "FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS" => "11",
             "FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS" => "12",
             "FINHUB_SANDBOX_MAX_CONNECTIONS" => "13",
+            "FINHUB_SANDBOX_PROFILE" => "runner",
+            "FINHUB_SANDBOX_ACTIVATION_CODES" => "emailed",
+            "FINHUB_SANDBOX_REVIEW" => "power-tenant",
+            "FINHUB_SANDBOX_REVIEW_DELAY_SECS" => "14",
+            "FINHUB_SANDBOX_IBAN_DELAY_SECS" => "15",
             _ => "overridden-value",
         };
         let c = SandboxConfig::from_lookup(|name| (name == variable).then(|| value.to_string()))
@@ -149,6 +165,11 @@ fn each_variable_of_the_table_overrides_its_setting() {
             "FINHUB_SANDBOX_HEADER_READ_TIMEOUT_SECS" => secs(c.header_read_timeout),
             "FINHUB_SANDBOX_BODY_READ_TIMEOUT_SECS" => secs(c.body_read_timeout),
             "FINHUB_SANDBOX_MAX_CONNECTIONS" => c.max_connections.to_string(),
+            "FINHUB_SANDBOX_PROFILE" => c.profile.to_string(),
+            "FINHUB_SANDBOX_ACTIVATION_CODES" => c.activation_codes.to_string(),
+            "FINHUB_SANDBOX_REVIEW" => c.review.to_string(),
+            "FINHUB_SANDBOX_REVIEW_DELAY_SECS" => secs(c.review_delay.unwrap()),
+            "FINHUB_SANDBOX_IBAN_DELAY_SECS" => secs(c.iban_delay),
             other => panic!("a variable this test does not know: {other}"),
         };
         assert_eq!(read, value, "{variable}");
