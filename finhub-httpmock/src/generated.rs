@@ -2056,3 +2056,128 @@ impl MockServerExt for ::httpmock::MockServer {
         })
     }
 }
+
+/// Every typed `When` matches headers through [`crate::TypedWhen`].
+mod typed_when {
+    use super::operations;
+    impl crate::TypedWhen for operations::CreateAdminSessionWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::CreateAdminSessionWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::CreateAdminSessionWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::GetCategorizationHierarchyWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::GetCategorizationHierarchyWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::GetCategorizationHierarchyWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::RegisterIndividualCustomerWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::RegisterIndividualCustomerWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::RegisterIndividualCustomerWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::CreateCustomerSessionWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::CreateCustomerSessionWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::CreateCustomerSessionWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::RefreshCustomerSessionWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::RefreshCustomerSessionWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::RefreshCustomerSessionWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::DeleteCustomerSessionWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::DeleteCustomerSessionWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::DeleteCustomerSessionWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::SubmitCustomerVerificationWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::SubmitCustomerVerificationWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::SubmitCustomerVerificationWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::CreateVerificationWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::CreateVerificationWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::CreateVerificationWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::GetVerificationWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::GetVerificationWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::GetVerificationWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::UploadVerificationDocumentWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::UploadVerificationDocumentWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::UploadVerificationDocumentWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::ApproveVerificationWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::ApproveVerificationWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::ApproveVerificationWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::AcceptConsentWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::AcceptConsentWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::AcceptConsentWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::CheckActivationReadinessWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::CheckActivationReadinessWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::CheckActivationReadinessWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::ActivateCustomerWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::ActivateCustomerWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::ActivateCustomerWhen::into_inner(self)
+        }
+    }
+    impl crate::TypedWhen for operations::ListCustomerWalletsWhen {
+        fn from_inner(inner: ::httpmock::When) -> Self {
+            operations::ListCustomerWalletsWhen::new(inner)
+        }
+        fn into_inner(self) -> ::httpmock::When {
+            operations::ListCustomerWalletsWhen::into_inner(self)
+        }
+    }
+}

@@ -1,30 +1,48 @@
-//! Typed [httpmock](https://docs.rs/httpmock) helpers for every FinHub
-//! operation, generated from `openapi.yaml` by `cargo xtask regen` (as
-//! oxide.rs ships `oxide-httpmock`).
-//!
-//! A downstream service that calls FinHub mocks one operation with its real
-//! request and response types:
-//!
-//! ```
-//! use finhub_api::types::BaseResponseCategorizationHierarchy;
-//! use finhub_httpmock::MockServerExt;
-//! use httpmock::MockServer;
-//!
-//! let server = MockServer::start();
-//! let mock = server.get_categorization_hierarchy(|when, then| {
-//!     when.tenant_id("97e7ff29-15f3-49ef-9681-3bbfcce4f6cd");
-//!     then.success(200, &BaseResponseCategorizationHierarchy {
-//!         code: Some(200),
-//!         message: Some("Success".into()),
-//!         data: None,
-//!     });
-//! });
-//! // ... point the FinHub client of the service under test at `server.base_url()` ...
-//! # let _ = mock;
-//! ```
+#![doc = include_str!("../README.md")]
+
+pub use httpmock;
 
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused_imports, rustdoc::all)]
 mod generated;
 
 pub use generated::*;
+
+/// What every typed `When` of [`operations`] can match besides its own
+/// typed fields: headers (the bearer token, the tenant, the end user's IP),
+/// or anything else httpmock matches, without `into_inner()`.
+///
+/// `cargo xtask regen` implements it for every operation's `When`.
+pub trait TypedWhen: Sized {
+    /// Wraps an httpmock matcher (the operation's method and path are
+    /// matched too).
+    fn from_inner(inner: httpmock::When) -> Self;
+
+    /// The httpmock matcher underneath.
+    fn into_inner(self) -> httpmock::When;
+
+    /// Matches requests that carry header `name` with exactly `value`.
+    fn header(self, name: &str, value: &str) -> Self {
+        Self::from_inner(self.into_inner().header(name, value))
+    }
+
+    /// Matches requests that carry header `name`, whatever its value.
+    fn header_exists(self, name: &str) -> Self {
+        Self::from_inner(self.into_inner().header_exists(name))
+    }
+
+    /// Matches requests whose `Authorization` is `Bearer <token>`.
+    fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Matches requests sent for the tenant `tenant_id` (`X-Tenant-ID`).
+    fn tenant(self, tenant_id: &str) -> Self {
+        self.header("x-tenant-id", tenant_id)
+    }
+
+    /// Any other httpmock matcher, e.g. `|when| when.query_param("a", "b")`.
+    fn matching(self, f: impl FnOnce(httpmock::When) -> httpmock::When) -> Self {
+        Self::from_inner(f(self.into_inner()))
+    }
+}

@@ -201,6 +201,25 @@ pub fn render(entries: &[Entry]) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
+/// Rust source that makes every typed `When` of the httpmock helpers a
+/// `crate::TypedWhen` (header matching without `into_inner()`), appended to
+/// the generated helpers.
+pub fn render_when_impls(entries: &[Entry]) -> Result<String> {
+    let mut src = String::from(
+        "/// Every typed `When` matches headers through [`crate::TypedWhen`].\nmod typed_when {\n    use super::operations;\n",
+    );
+    for e in entries {
+        src.push_str(&format!(
+            "    impl crate::TypedWhen for operations::{v}When {{\n        fn from_inner(inner: ::httpmock::When) -> Self {{\n            operations::{v}When::new(inner)\n        }}\n        fn into_inner(self) -> ::httpmock::When {{\n            operations::{v}When::into_inner(self)\n        }}\n    }}\n",
+            v = e.variant
+        ));
+    }
+    src.push_str("}\n");
+    let file: syn::File =
+        syn::parse_file(&src).context("the typed-When impls are not valid Rust")?;
+    Ok(prettyplease::unparse(&file))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,7 +95,9 @@ pub fn build(root: &Path) -> Result<Outputs> {
     let overrides: Overrides = parse_yaml(OVERRIDES, &overrides_text)?;
     let normalized = normalize::normalize(spec, &overrides).map_err(|e| anyhow!("{SPEC}: {e}"))?;
     let generated = generate::generate(&normalized).map_err(|e| anyhow!("{SPEC}: {e}"))?;
-    let catalogue = catalogue::render(&catalogue::entries(&normalized)?)?;
+    let entries = catalogue::entries(&normalized)?;
+    let catalogue = catalogue::render(&entries)?;
+    let when_impls = catalogue::render_when_impls(&entries)?;
 
     let (spec_hash, overrides_hash) = (sha256(&spec_text), sha256(&overrides_text));
     let yaml =
@@ -109,7 +111,7 @@ pub fn build(root: &Path) -> Result<Outputs> {
             generated.code
         ),
         httpmock: format!(
-            "{}\n{}",
+            "{}\n{}\n{when_impls}",
             header("//", &spec_hash, &overrides_hash),
             generated.httpmock
         ),

@@ -1,0 +1,3 @@
+//! The typed helpers against real requests.
+
+mod typed_when;
