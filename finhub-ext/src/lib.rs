@@ -136,6 +136,7 @@ pub use reqwest;
 /// Into<SecretString>`: a `&str` or a `String` converts).
 pub use secrecy::SecretString;
 
+pub mod alternatives;
 pub mod builders;
 mod call;
 mod classify;

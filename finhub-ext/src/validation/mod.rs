@@ -90,8 +90,41 @@ pub use vocabulary::{
     VerificationLevel, VerificationType,
 };
 
-/// One broken rule. Serializes as `{"path": "…", "rule": "…", "message":
-/// "…"}` (a message never holds a secret, see the module docs).
+/// How much a [`Violation`] matters.
+///
+/// Serializes as `"error"` or `"warning"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// FinHub rejects the request, or the value can never be right (a bad
+    /// e-mail address, passwords that differ, an impossible date, an empty
+    /// required value): the request is not sent.
+    Error,
+    /// FinHub's own pages disagree about the rule (its rule and its own
+    /// examples, or its prose and its parameter lists): the request is sent
+    /// and the finding is reported.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One finding: a broken rule. Serializes as `{"path": "…", "rule": "…",
+/// "severity": "error"|"warning", "message": "…"}` (a message never holds a
+/// secret, see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// JSON path of the field in the request body (or `path.<name>` for a
@@ -99,18 +132,46 @@ pub struct Violation {
     pub path: String,
     /// Stable code of the rule, e.g. `password.too_short`.
     pub rule: &'static str,
+    /// Whether the finding blocks the request ([`Severity::Error`]) or is
+    /// only reported ([`Severity::Warning`]); each rule has one severity
+    /// (see the table in the module docs and [`codes::severity`]).
+    pub severity: Severity,
     /// What is wrong and what is expected, in plain words.
     pub message: String,
 }
 
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} [{}]: {}", self.path, self.rule, self.message)
+impl Violation {
+    /// A finding of `rule` at `path`, with the rule's severity
+    /// ([`codes::severity`]).
+    pub fn new(path: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        Violation {
+            path: path.into(),
+            rule,
+            severity: codes::severity(rule),
+            message: message.into(),
+        }
+    }
+
+    /// Whether this finding blocks the request.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 
-/// Every violation found in one request; never empty when returned as an
-/// error. Serializes as the array of its [`Violation`]s, in order.
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} [{}]: {}",
+            self.severity, self.path, self.rule, self.message
+        )
+    }
+}
+
+/// Every finding about one request: errors (which block it) and warnings
+/// (which do not), in the order they were found. As the error of a call or
+/// a builder it holds at least one error, and the warnings found with it.
+/// Serializes as the array of its [`Violation`]s.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(transparent)]
 pub struct Violations(Vec<Violation>);
@@ -121,38 +182,56 @@ impl Violations {
         Violations(Vec::new())
     }
 
-    /// Adds a violation.
+    /// Adds a finding of `rule`, with the rule's severity
+    /// ([`codes::severity`]).
     pub fn push(
         &mut self,
         path: impl Into<String>,
         rule: &'static str,
         message: impl Into<String>,
     ) {
-        self.0.push(Violation {
-            path: path.into(),
-            rule,
-            message: message.into(),
-        });
+        self.0.push(Violation::new(path, rule, message));
     }
 
-    /// Whether no rule is broken.
+    /// Whether there is no finding at all, error or warning.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// Number of violations.
+    /// Number of findings, errors and warnings.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
-    /// The violations, in the order they were found.
+    /// Every finding, in the order found.
     pub fn iter(&self) -> impl Iterator<Item = &Violation> {
         self.0.iter()
     }
 
-    /// `Ok(())` when empty, else `Err(self)`.
+    /// The findings that block the request.
+    pub fn errors(&self) -> impl Iterator<Item = &Violation> {
+        self.0.iter().filter(|v| v.severity == Severity::Error)
+    }
+
+    /// The findings that are only reported.
+    pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
+        self.0.iter().filter(|v| v.severity == Severity::Warning)
+    }
+
+    /// Whether any finding blocks the request.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+    }
+
+    /// Whether any finding is a warning.
+    pub fn has_warnings(&self) -> bool {
+        self.warnings().next().is_some()
+    }
+
+    /// `Ok(())` when no finding is an error (warnings are dropped; keep the
+    /// report itself to read them), else `Err(self)` with every finding.
     pub fn into_result(self) -> Result<(), Violations> {
-        if self.is_empty() { Ok(()) } else { Err(self) }
+        if self.has_errors() { Err(self) } else { Ok(()) }
     }
 
     /// Whether the rule `rule` is broken at `path`; handy when a caller
@@ -174,6 +253,20 @@ impl Violations {
     /// The violations as a vector.
     pub fn into_vec(self) -> Vec<Violation> {
         self.0
+    }
+
+    /// Reports each warning through `tracing::warn!` with the rule code and
+    /// the JSON path only (never a value or a message, which may quote one),
+    /// naming `operation`.
+    pub(crate) fn log_warnings(&self, operation: finhub_api::Operation) {
+        for warning in self.warnings() {
+            tracing::warn!(
+                operation = operation.id(),
+                rule = warning.rule,
+                path = %warning.path,
+                "request sent despite a documented-rule warning"
+            );
+        }
     }
 
     /// Rewrites each path with `canonical` (a path it returns `None` for is
@@ -222,10 +315,16 @@ impl<'a> IntoIterator for &'a Violations {
 }
 
 impl fmt::Display for Violations {
+    /// `N error(s), M warning(s)`, then each finding: errors first.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} rule violation(s)", self.0.len())?;
-        for v in &self.0 {
-            write!(f, "; {} [{}]: {}", v.path, v.rule, v.message)?;
+        let errors = self.errors().count();
+        write!(
+            f,
+            "{errors} rule violation(s), {} warning(s)",
+            self.0.len() - errors
+        )?;
+        for v in self.errors().chain(self.warnings()) {
+            write!(f, "; {} {} [{}]: {}", v.severity, v.path, v.rule, v.message)?;
         }
         Ok(())
     }
@@ -293,15 +392,17 @@ impl<'h> ValidationContext<'h> {
 
 /// A request body that FinHub's documented rules apply to.
 pub trait Validate {
-    /// Checks every documented rule; returns all violations at once.
-    fn validate(&self) -> Result<(), Violations>;
+    /// Every finding, errors and warnings, in `context` (a fixed "today", a
+    /// categorization hierarchy): the full report. Bodies whose rules need
+    /// no context ignore it.
+    fn validate_in(&self, context: &ValidationContext<'_>) -> Violations;
 
-    /// Checks every documented rule in `context` (a fixed "today", a
-    /// categorization hierarchy). Bodies whose rules need no context ignore
-    /// it.
-    fn validate_in(&self, context: &ValidationContext<'_>) -> Result<(), Violations> {
-        let _ = context;
-        self.validate()
+    /// Checks every documented rule with today's date: `Err` with the whole
+    /// report (warnings included) when any finding is an error, `Ok` when
+    /// there are none (warnings only). Use [`validate_in`](Self::validate_in)
+    /// to read the warnings of a body that passes.
+    fn validate(&self) -> Result<(), Violations> {
+        self.validate_in(&ValidationContext::new()).into_result()
     }
 }
 
@@ -312,5 +413,7 @@ pub fn validate_with(
     request: &IndividualRegistrationRequest,
     hierarchy: &CategorizationHierarchy,
 ) -> Result<(), Violations> {
-    request.validate_in(&ValidationContext::new().with_hierarchy(hierarchy))
+    request
+        .validate_in(&ValidationContext::new().with_hierarchy(hierarchy))
+        .into_result()
 }
