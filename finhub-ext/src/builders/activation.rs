@@ -11,7 +11,7 @@ use crate::validation::{Validate, ValidationContext, Violations};
 /// it, the customer's e-mail.
 ///
 /// FinHub's pages disagree on what `userId` holds (facts I-6): the user id
-/// ([LATEST], the field's name) or the customer's e-mail (the [RUN]
+/// (\[LATEST\], the field's name) or the customer's e-mail (the \[RUN\]
 /// example). The client sends `body` as it is; with an `email`, and when the
 /// server answers 400 or 404 naming `userId`, it sends the same body once
 /// more with the e-mail as `userId` and keeps that form for later calls
@@ -79,7 +79,7 @@ impl ActivationBuilder {
     }
 
     /// The customer's e-mail: sent as `userId` if the server refuses the
-    /// user id (FinHub's [RUN] example sends the e-mail there, I-6).
+    /// user id (FinHub's \[RUN\] example sends the e-mail there, I-6).
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self

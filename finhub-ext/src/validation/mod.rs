@@ -18,15 +18,36 @@
 //! The builders additionally normalize what they can (country names to
 //! ISO codes, one fact written to every place FinHub duplicates it).
 //!
+//! # Errors and warnings
+//!
+//! Each finding has a [`Severity`], one per rule ([`codes::severity`]):
+//!
+//! * **error**: FinHub rejects the request, or the value can never be right
+//!   (a bad e-mail address, passwords that differ, an impossible date, an
+//!   empty required value). The client does not send the request.
+//! * **warning**: FinHub's own pages disagree about the rule, its rule and
+//!   its own examples, or its prose and its parameter lists. The client
+//!   sends the request and logs the warning (rule and path). The warning
+//!   rules are `country.not_alpha2` (I-11: the examples send `Lithuania`),
+//!   `consistency.mismatch` (the "Advanced" registration example sends a
+//!   categorization id that differs from its `customerCategory.id`; the
+//!   server answers with what it assigns itself, I-13) and
+//!   `required.disputed` (I-12: a field one page requires and another, or
+//!   one of FinHub's own request examples, leaves out).
+//!
+//! [`Validate::validate_in`] returns every finding; [`Validate::validate`]
+//! and the builders' `build()` fail only on errors.
+//!
 //! # Rules
 //!
 //! Sources are sections of the FinHub API facts
 //! (`docs/finhub-api.md` in the repository); the codes are also constants in
-//! [`codes`].
+//! [`codes`]. Every rule is an error except the three warnings above.
 //!
 //! | code | rule | applies to | source |
 //! |---|---|---|---|
-//! | `required.missing` | a required field is absent, empty or blank | every body: registration top-level fields, `individualCustomer.person` / `.user` and the person's `firstName`, `lastName`, `email`, `dateOfBirth`, `gender`, `nationality`; login `username`, `password`, `tenantKey`, `tenantSecret`; verification `customerId`, `type`; document `documentType`, `mimeType`, `fileName`, `fileContent`; approval `verificationId`; consent `version`; activation `userId`, `code`; refresh `refreshToken` | §2.2 (required list, "individualCustomer is required", "firstName is required in person object"), §2.3, §1.10, §2.7, §2.9, §2.11, §2.12, §2.14 |
+//! | `required.missing` | a required field is absent, empty or blank; a field of `required.disputed` sent but blank | every body: registration `firstName`, `lastName`, `email`, `password`, `matchingPassword`, the person's `firstName`, `lastName`, `email`; login `username`, `password`; verification `customerId`, `type`; document `documentType`, `fileName`, `fileContent`; approval `verificationId`; consent `version`; activation `userId`, `code`; refresh `refreshToken` | §2.2 (required list, "individualCustomer is required", "firstName is required in person object"), §2.3, §1.10, §2.7, §2.9, §2.11, §2.12, §2.14 |
+//! | `required.disputed` (warning) | a field one page requires is absent (for the registration's strings and the upload's `mimeType`: absent or empty), but another page calls it optional or one of FinHub's request examples leaves it out | registration `phone`, `dateOfBirth`, `gender`, `nationality`, `placeOfBirth`, `pincode`, `roleIds`, `customerCategory.id`, `individualCustomer.person`, `individualCustomer.user`, the person's `dateOfBirth`, `gender`, `nationality`; login `tenantKey`, `tenantSecret`; document `mimeType` | §2.2, I-12 (\[RUN\], \[FLOW\] and \[LATEST\] examples; prose "optional"), §2.3 (quick-start login), §1.10 and I-34 (\[OAS\] admin login), §2.9 (\[LATEST\] upload) |
 //! | `password.too_short` | password shorter than 8 characters | `password` | §1.8 |
 //! | `password.missing_uppercase` | no upper-case letter | `password` | §1.8 |
 //! | `password.missing_lowercase` | no lower-case letter | `password` | §1.8 |
@@ -39,11 +60,11 @@
 //! | `date.invalid` | `YYYY-MM-DD` but no such calendar day (`1990-02-30`) | same | §1.7 |
 //! | `date.future` | a date of birth (or document issue date) after today | same | §1.7, §1.8 (inferred: nobody is born in the future) |
 //! | `gender.unknown` | not `MALE`, `FEMALE` or `OTHER` | `gender`, `person.gender` | §1.8 |
-//! | `country.not_alpha2` | a known country, but not written as its upper-case ISO 3166-1 alpha-2 code (`Lithuania`, `LTU`, `lt`); the message names the code | `nationality`, address `country`, `issuingCountry` | §1.8, §4 I-11 |
+//! | `country.not_alpha2` (warning) | a known country, but not written as its upper-case ISO 3166-1 alpha-2 code (`Lithuania`, `LTU`, `lt`); the message names the code | `nationality`, address `country`, `issuingCountry` | §1.8, §4 I-11 |
 //! | `country.unknown` | not an ISO 3166-1 country at all | same | §1.8 |
 //! | `role.unknown` | role id other than `ACCOUNT_OWNER`, `USER` | `roleIds[i]`, `user.roles[i]` | §1.8 |
 //! | `contact.type_unknown` | contact type other than `EMAIL`, `PHONE` | `person.contacts[i].type` | §1.8 |
-//! | `consistency.mismatch` | a fact FinHub duplicates differs between its places (email, names, date of birth, gender, nationality, place of birth, pincode, tenant id, roles, user password, category id; a document's `fileSize` and its content) | nested duplicates, `fileSize` | §2.2 (field table: "duplicated in individualCustomer.person"), §2.9 |
+//! | `consistency.mismatch` (warning) | a fact FinHub duplicates differs between its places (email, names, date of birth, gender, nationality, place of birth, pincode, tenant id, roles, user password, category id) | nested duplicates | §2.2 (field table: "duplicated in individualCustomer.person"), I-13 |
 //! | `user.initial_state` | the new user is not `status: PENDING_ACTIVATION` / `isActive: false` | `individualCustomer.user` | §2.2, §3.3 |
 //! | `category.unknown` | category id not in the supplied categorization hierarchy | `customerCategory.id` | §2.1 (usage rule) |
 //! | `category.feature_unknown` | feature code not offered by the hierarchy | `individualCustomer.categorization.categoryFeatureRelations[i].feature.code` | §2.1 |
@@ -58,6 +79,7 @@
 //! | `document.mime` | MIME type other than `application/pdf`, `image/jpeg`, `image/png` | `mimeType` | §2.8 |
 //! | `document.base64` | `fileContent` is not well-formed (padded, standard-alphabet) base64 | `fileContent` | §2.9 |
 //! | `document.too_large` | decoded content larger than 10 MB (10 × 1024 × 1024 bytes) | `fileContent` | §2.8, §2.10 |
+//! | `document.size_mismatch` | `fileSize` differs from the size `fileContent` decodes to | `fileSize` | §2.9 |
 //! | `verification.type_unknown` | verification type outside [`VerificationType`] | `type`, approval `verificationType` | §2.7 |
 //! | `verification.level_unknown` | requested level outside [`VerificationLevel`] | `requestedLevel` | §2.7, §3.4 |
 //!
