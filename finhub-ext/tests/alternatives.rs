@@ -620,3 +620,26 @@ async fn the_learned_form_is_logged_once_by_operation() {
     );
     assert!(!logs.contains("Canary-registration-password"), "{logs}");
 }
+
+#[tokio::test]
+async fn without_admin_credentials_create_verification_sends_the_customer_token_at_once() {
+    // The primary (the admin token) cannot be sent: the customer's is,
+    // without a wasted request and without learning anything.
+    let d = Double::start().await;
+    d.customer_login("customer-token-1", "refresh-1").await;
+    let (primary, alternative) = Case::VerificationToken
+        .mocks(&d, (200, Case::VerificationToken.success()))
+        .await;
+    let client = FinhubClient::builder()
+        .base_url(d.server.base_url())
+        .tenant_id(TENANT)
+        .tenant_key("key")
+        .tenant_secret("secret")
+        .build()
+        .unwrap();
+    Case::VerificationToken.call(&client).await.unwrap();
+    assert_eq!(
+        (primary.calls_async().await, alternative.calls_async().await),
+        (0, 1)
+    );
+}
