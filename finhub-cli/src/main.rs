@@ -36,7 +36,9 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Check a registration request (JSON) against FinHub's documented rules.
     ///
-    /// Prints every violation. Never prints the value of a secret field
+    /// Prints every finding, marked `error` (FinHub rejects it; the client
+    /// would not send it) or `warning` (FinHub's pages disagree; the client
+    /// sends it). Exits non-zero only on errors. Never prints the value of a secret field
     /// (password, matchingPassword, tenantKey, tenantSecret, token,
     /// refreshToken); reads at most 1 MiB.
     Validate {

@@ -1,6 +1,12 @@
 //! `finhub validate FILE.json`: FinHub's documented rules on a registration
 //! request read from a file.
 //!
+//! Every finding is printed, marked `error` (FinHub rejects it, or it can
+//! never be right; the client would not send the request) or `warning`
+//! (FinHub's own pages disagree about the rule; the client sends the
+//! request and reports it). The exit code is non-zero only when there is an
+//! error.
+//!
 //! The file is read up to [`MAX_INPUT_BYTES`]; a larger (or endless) input
 //! is refused. No message quotes a value from the file: the fields the spec
 //! marks secret ([`SECRET_FIELDS`]) must be strings and are named, never
@@ -12,7 +18,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use finhub_ext::api::types::IndividualRegistrationRequest;
-use finhub_ext::validation::Validate;
+use finhub_ext::validation::{Validate, ValidationContext};
 use serde_json::Value;
 
 use crate::limited_read::read_file_limited;
@@ -33,7 +39,7 @@ pub const SECRET_FIELDS: [&str; 6] = [
 /// What replaces a secret value that turns up in a message.
 const BLANK: &str = "…";
 
-/// Prints every violation; exit code 1 if there is any.
+/// Prints every finding, errors first; exit code 1 if any is an error.
 pub fn run(file: &Path) -> Result<ExitCode, String> {
     let shown = file.display();
     let bytes = read_file_limited(file, MAX_INPUT_BYTES).map_err(|e| format!("{shown}: {e}"))?;
@@ -61,23 +67,27 @@ pub fn run(file: &Path) -> Result<ExitCode, String> {
             describe(&e)
         ))
     })?;
-    match request.validate() {
-        Ok(()) => {
-            println!("{shown}: valid");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(violations) => {
-            println!("{shown}: {} violation(s)", violations.len());
-            for violation in violations.iter() {
-                let line = format!(
-                    "  {:<40} {:<28} {}",
-                    violation.path, violation.rule, violation.message
-                );
-                println!("{}", secrets.blank(&line));
-            }
-            Ok(ExitCode::FAILURE)
-        }
+    let today = chrono::Utc::now().date_naive();
+    let report = request.validate_in(&ValidationContext::on(today));
+    let errors = report.errors().count();
+    let warnings = report.len() - errors;
+    if errors == 0 {
+        println!("{shown}: valid, {warnings} warning(s)");
+    } else {
+        println!("{shown}: {errors} error(s), {warnings} warning(s)");
     }
+    for violation in report.errors().chain(report.warnings()) {
+        let line = format!(
+            "  {:<8} {:<40} {:<28} {}",
+            violation.severity, violation.path, violation.rule, violation.message
+        );
+        println!("{}", secrets.blank(&line));
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The secret values found in a request, and the secret fields that are

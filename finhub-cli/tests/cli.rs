@@ -336,15 +336,21 @@ fn validate_lists_every_violation_and_fails() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    for rule in [
-        "email.syntax",
-        "phone.e164",
-        "password.mismatch",
-        "country.not_alpha2",
-        "required.missing",
-    ] {
-        assert!(stdout.contains(rule), "{rule} missing:\n{stdout}");
+    // Each finding on its own line, marked by its severity.
+    let marked = |severity: &str, rule: &str| {
+        stdout.lines().any(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.first() == Some(&severity) && words.contains(&rule)
+        })
+    };
+    for rule in ["email.syntax", "phone.e164", "password.mismatch"] {
+        assert!(marked("error", rule), "{rule} missing:\n{stdout}");
     }
+    // FinHub's own examples send the country's name, and the runner's leaves
+    // out the person and the user (I-11, I-12): warnings.
+    assert!(marked("warning", "country.not_alpha2"), "{stdout}");
+    assert!(marked("warning", "required.disputed"), "{stdout}");
+    assert!(stdout.contains("3 error(s)"), "{stdout}");
     assert!(!stdout.contains("Secret-canary"), "{stdout}");
 
     let good = dir.path().join("good.json");
@@ -362,6 +368,23 @@ fn validate_lists_every_violation_and_fails() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stdout));
+
+    // FinHub's runner example: warnings only, so the exit code is 0.
+    let runner = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/docs-requests/registration-run.json"
+    );
+    let out = finhub().args(["validate", runner]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("valid, 3 warning(s)"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .skip(1)
+            .all(|line| line.trim_start().starts_with("warning")),
+        "{stdout}"
+    );
 
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, r#"{"firstName": "#).unwrap();

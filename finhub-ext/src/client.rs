@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use finhub_api::{Operation, ResponseValue, types};
 
+use crate::alternatives::{Form, Forms};
+use crate::builders::Activation;
 use crate::call::Engine;
 use crate::classify::ApiError;
 use crate::config::{
@@ -64,6 +66,8 @@ pub struct CustomerClient {
     session: Arc<Session>,
     customer_id: String,
     user_id: String,
+    /// The login name (usually the e-mail), kept after logout.
+    username: String,
 }
 
 impl fmt::Debug for CustomerClient {
@@ -136,6 +140,7 @@ impl FinhubClientBuilder {
             clock: self.clock.clone(),
             admin: admin.clone(),
             routes: config.routes.clone(),
+            forms: Arc::new(Forms::new(config.forms.clone(), config.form_fallback)),
             base_path: config.base.path.clone(),
             max_response_bytes: config.max_response_bytes,
             timeout: self.timeout,
@@ -243,15 +248,11 @@ impl FinhubClient {
     ) -> Result<E::Data, Error>
     where
         E: Envelope,
-        F: Fn(finhub_api::Client) -> Fut,
+        F: Fn(finhub_api::Client, Form) -> Fut,
         Fut: Future<Output = Result<ResponseValue<E>, ApiError>>,
     {
-        let engine = &self.engine;
-        let session = engine.session_for(operation, customer)?;
-        let call = engine
-            .start(operation, session, self.end_user.as_ref())
-            .await?;
-        engine.run(call, send).await
+        let call = Engine::start(operation, customer, self.end_user.as_ref());
+        self.engine.run(call, send).await
     }
 
     /// Opens (or renews) the admin session now instead of on first use.
@@ -279,7 +280,7 @@ impl FinhubClient {
         let operation = Operation::GetCategorizationHierarchy;
         let tenant = self.tenant_id();
         self.engine.check_path(operation, &[tenant])?;
-        self.call(operation, None, |raw| async move {
+        self.call(operation, None, |raw, _| async move {
             raw.get_categorization_hierarchy(tenant).await
         })
         .await
@@ -301,7 +302,7 @@ impl FinhubClient {
     ) -> Result<types::CustomerRegistrationResponse, Error> {
         let operation = Operation::RegisterIndividualCustomer;
         self.engine.check_body(operation, request)?;
-        self.call(operation, None, |raw| async move {
+        self.call(operation, None, |raw, _| async move {
             raw.register_individual_customer(request).await
         })
         .await
@@ -325,6 +326,7 @@ impl FinhubClient {
         let operation = Operation::CreateCustomerSession;
         self.engine
             .check_path(operation, &[&credentials.customer_id, &credentials.user_id])?;
+        let username = credentials.username.clone();
         let session = Session::new(
             Owner::Customer {
                 customer_id: credentials.customer_id.clone(),
@@ -345,6 +347,7 @@ impl FinhubClient {
             session,
             customer_id: credentials.customer_id,
             user_id: credentials.user_id,
+            username,
         })
     }
 
@@ -371,7 +374,7 @@ impl FinhubClient {
         let operation = Operation::ApproveVerification;
         self.engine.check_path(operation, &[verification_id])?;
         self.engine.check_body(operation, request)?;
-        self.call(operation, None, |raw| async move {
+        self.call(operation, None, |raw, _| async move {
             raw.approve_verification(verification_id, request).await
         })
         .await
@@ -381,27 +384,59 @@ impl FinhubClient {
     /// accepted (admin token). Returns the wallet and IBAN when the server
     /// sends them.
     ///
+    /// Takes an [`Activation`] (from
+    /// [`ActivationBuilder`](crate::builders::ActivationBuilder)), an
+    /// `ActivationRequest` or a reference to either. With the customer's
+    /// e-mail ([`ActivationBuilder::email`](crate::builders::ActivationBuilder::email))
+    /// the client can send FinHub's documented alternative: if the server
+    /// answers 400 or 404 naming `userId`, the same activation once more
+    /// with the e-mail as `userId` (facts I-6; see
+    /// [`alternatives`](crate::alternatives)).
+    ///
     /// ```no_run
     /// # async fn run(client: finhub_ext::FinhubClient) -> Result<(), finhub_ext::Error> {
-    /// use finhub_ext::api::types::ActivationRequest;
-    /// let activation = client
-    ///     .activate_customer("customer-id", &ActivationRequest { user_id: "user-id".into(), code: "ACTIVATION_CODE".into() })
-    ///     .await?;
-    /// println!("IBAN {:?}", activation.iban);
+    /// use finhub_ext::builders::ActivationBuilder;
+    /// let activation = ActivationBuilder::new("user-id", "ACTIVATION_CODE")
+    ///     .email("marcus.jensen@example.com")
+    ///     .build()?;
+    /// let result = client.activate_customer("customer-id", &activation).await?;
+    /// println!("IBAN {:?}", result.iban);
     /// # Ok(()) }
     /// ```
     pub async fn activate_customer(
         &self,
         customer_id: &str,
-        request: &types::ActivationRequest,
+        activation: impl Into<Activation>,
+    ) -> Result<types::ActivationResult, Error> {
+        self.activate_as(customer_id, activation.into(), None).await
+    }
+
+    /// Activation of `customer_id`, for the customer handle holding
+    /// `customer` (if any).
+    async fn activate_as(
+        &self,
+        customer_id: &str,
+        activation: Activation,
+        customer: Option<&Session>,
     ) -> Result<types::ActivationResult, Error> {
         let operation = Operation::ActivateCustomer;
         self.engine.check_path(operation, &[customer_id])?;
-        self.engine.check_body(operation, request)?;
-        self.call(operation, None, |raw| async move {
-            raw.activate_customer(customer_id, request).await
-        })
-        .await
+        self.engine.check_body(operation, &activation.body)?;
+        let alternative = activation.alternative_body();
+        let mut call = Engine::start(operation, customer, self.end_user.as_ref());
+        if alternative.is_none() {
+            call = call.without_alternative();
+        }
+        let (primary, alternative) = (&activation.body, alternative.as_ref());
+        self.engine
+            .run(call, |raw, form| async move {
+                let body = match (form, alternative) {
+                    (Form::Alternative, Some(body)) => body,
+                    _ => primary,
+                };
+                raw.activate_customer(customer_id, body).await
+            })
+            .await
     }
 }
 
@@ -439,7 +474,7 @@ impl CustomerClient {
     async fn call<E, F, Fut>(&self, operation: Operation, send: F) -> Result<E::Data, Error>
     where
         E: Envelope,
-        F: Fn(finhub_api::Client) -> Fut,
+        F: Fn(finhub_api::Client, Form) -> Fut,
         Fut: Future<Output = Result<ResponseValue<E>, ApiError>>,
     {
         self.client.call(operation, Some(&self.session), send).await
@@ -450,25 +485,28 @@ impl CustomerClient {
     /// default, this customer's after
     /// `token_route(Operation::ActivateCustomer, TokenKind::Customer)`.
     ///
+    /// The customer's e-mail for the documented alternative of `userId` is
+    /// the activation's own ([`ActivationBuilder::email`](crate::builders::ActivationBuilder::email)),
+    /// else this session's login name when it is an e-mail address.
+    ///
     /// ```no_run
     /// # async fn run(customer: finhub_ext::CustomerClient) -> Result<(), finhub_ext::Error> {
     /// use finhub_ext::builders::ActivationBuilder;
-    /// let request = ActivationBuilder::new(customer.user_id(), "ACTIVATION_CODE").build().expect("a valid body");
+    /// let request = ActivationBuilder::new(customer.user_id(), "ACTIVATION_CODE").build()?;
     /// let activation = customer.activate(&request).await?;
     /// # Ok(()) }
     /// ```
     pub async fn activate(
         &self,
-        request: &types::ActivationRequest,
+        activation: impl Into<Activation>,
     ) -> Result<types::ActivationResult, Error> {
-        let operation = Operation::ActivateCustomer;
-        let customer = self.customer_id();
-        self.client.engine.check_path(operation, &[customer])?;
-        self.client.engine.check_body(operation, request)?;
-        self.call(operation, |raw| async move {
-            raw.activate_customer(customer, request).await
-        })
-        .await
+        let mut activation = activation.into();
+        if activation.email.is_none() && self.username.contains('@') {
+            activation.email = Some(self.username.clone());
+        }
+        self.client
+            .activate_as(self.customer_id(), activation, Some(&self.session))
+            .await
     }
 
     /// Renews the session now (normally automatic, ahead of expiry).
@@ -509,7 +547,7 @@ impl CustomerClient {
         let customer = self.customer_id();
         self.client.engine.check_path(operation, &[customer])?;
         self.client.engine.check_body(operation, request)?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.submit_customer_verification(customer, request).await
         })
         .await
@@ -536,7 +574,7 @@ impl CustomerClient {
     ) -> Result<types::Verification, Error> {
         let operation = Operation::CreateVerification;
         self.client.engine.check_body(operation, request)?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.create_verification(request).await
         })
         .await
@@ -556,7 +594,7 @@ impl CustomerClient {
         self.client
             .engine
             .check_path(operation, &[verification_id])?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.get_verification(verification_id).await
         })
         .await
@@ -582,7 +620,7 @@ impl CustomerClient {
             .engine
             .check_path(operation, &[verification_id])?;
         self.client.engine.check_body(operation, request)?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.upload_verification_document(verification_id, request)
                 .await
         })
@@ -621,7 +659,7 @@ impl CustomerClient {
             .engine
             .check_path(operation, &[customer, &consent_type])?;
         self.client.engine.check_body(operation, request)?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.accept_consent(customer, consent, request).await
         })
         .await
@@ -647,7 +685,7 @@ impl CustomerClient {
         self.client
             .engine
             .check_path(operation, &[customer, owner_tenant_id])?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.check_activation_readiness(customer, owner_tenant_id)
                 .await
         })
@@ -668,7 +706,7 @@ impl CustomerClient {
         let operation = Operation::ListCustomerWallets;
         let customer = self.customer_id();
         self.client.engine.check_path(operation, &[customer])?;
-        self.call(operation, |raw| async move {
+        self.call(operation, |raw, _| async move {
             raw.list_customer_wallets(customer, Some(types::ListCustomerWalletsCustomerType::B2c))
                 .await
         })
@@ -702,7 +740,7 @@ impl CustomerClient {
         }
         let call = Engine::start_with(operation, Some(token.clone()), end_user);
         let result = engine
-            .run(call, |raw| async move {
+            .run(call, |raw, _| async move {
                 raw.delete_customer_session(customer, user, session_id)
                     .await
             })

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 
 use finhub_api::Operation;
 
+use crate::alternatives::Form;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::headers::{DEFAULT_END_USER_IP, Platform};
@@ -137,6 +138,10 @@ pub(crate) struct Config {
     pub(crate) admin: Option<AdminCredentials>,
     pub(crate) session: SessionTiming,
     pub(crate) routes: TokenRoutes,
+    /// Operations pinned to one documented form.
+    pub(crate) forms: Vec<(Operation, Form)>,
+    /// Whether a call may switch to an operation's other documented form.
+    pub(crate) form_fallback: bool,
 }
 
 /// Builds a [`FinhubClient`](crate::FinhubClient). Required: base URL,
@@ -163,6 +168,8 @@ pub struct FinhubClientBuilder {
     pub(crate) http: Option<reqwest::Client>,
     pub(crate) routes: TokenRoutes,
     pub(crate) max_response_bytes: usize,
+    pub(crate) forms: Vec<(Operation, Form)>,
+    pub(crate) form_fallback: bool,
 }
 
 impl fmt::Debug for FinhubClientBuilder {
@@ -204,6 +211,8 @@ impl Default for FinhubClientBuilder {
             http: None,
             routes: TokenRoutes::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            forms: Vec::new(),
+            form_fallback: true,
         }
     }
 }
@@ -335,6 +344,33 @@ impl FinhubClientBuilder {
         self
     }
 
+    /// Pins `operation` to one of its documented forms (see
+    /// [`alternatives`](crate::alternatives)): every call sends that form
+    /// and never switches to the other. Without a pin, a call sends the
+    /// primary form (or the one the client learned) and switches once on
+    /// the row's trigger.
+    ///
+    /// ```
+    /// use finhub_ext::alternatives::Form;
+    /// use finhub_ext::{FinhubClient, Operation};
+    /// // This server is known to answer only the plural registration path.
+    /// let builder = FinhubClient::builder()
+    ///     .form(Operation::RegisterIndividualCustomer, Form::Alternative);
+    /// ```
+    pub fn form(mut self, operation: Operation, form: Form) -> Self {
+        self.forms.retain(|(op, _)| *op != operation);
+        self.forms.push((operation, form));
+        self
+    }
+
+    /// Whether calls may switch to an operation's other documented form on
+    /// its trigger (default `true`). With `false`, every operation sends its
+    /// pinned form, or else its primary form, and nothing is learned.
+    pub fn form_fallback(mut self, enabled: bool) -> Self {
+        self.form_fallback = enabled;
+        self
+    }
+
     /// Use this `reqwest` client (its connection pool, TLS and proxy
     /// settings) instead of building one. The builder's
     /// [`timeout`](Self::timeout) still applies to every request, and its
@@ -408,6 +444,8 @@ impl FinhubClientBuilder {
                 jitter: self.refresh_jitter,
             },
             routes: self.routes.clone(),
+            forms: self.forms.clone(),
+            form_fallback: self.form_fallback,
         })
     }
 }

@@ -14,7 +14,11 @@
 //!   [`Operation`] is its catalogue of operations, which errors, token
 //!   routes and logs name.
 //! * [`builders`] and [`validation`]: request bodies checked against
-//!   FinHub's documented rules before anything is sent.
+//!   FinHub's documented rules before anything is sent; a finding is an
+//!   error (nothing is sent) or a warning (sent, and logged).
+//! * [`alternatives`]: where FinHub's pages disagree on how to call an
+//!   operation, the primary form, the documented alternative and when the
+//!   client switches (see [below](#documented-alternatives)).
 //! * [`operation`]: which token each operation carries and what it is for
 //!   session handling; [`retry`]: what is retried.
 //!
@@ -54,16 +58,22 @@
 //!
 //! # How a call runs
 //!
-//! A typed method checks its input (path ids, body rules) and makes one
+//! A typed method checks its input (path ids, body rules: an error stops
+//! the call, warnings are logged and the call goes on) and makes one
 //! **call**: the token it is routed to, renewed first when due; one round
 //! through the request pipeline, which may send several **attempts** (HTTP
 //! requests) of an idempotent operation; the outcome classified into the
 //! payload or one [`Error`]; after a 401 on an ordinary operation, one
-//! renewal of the session and one more round. The pipeline runs around every
-//! request, direct calls on [`FinhubClient::raw`] included, in this order:
+//! renewal of the session and one more round; after the trigger of the
+//! operation's [documented alternative](#documented-alternatives), one
+//! round in the other form. The pipeline runs around every request, direct
+//! calls on [`FinhubClient::raw`] included, in this order:
 //!
-//! 1. **path check**: the URL path must match the operation's template
-//!    segment for segment, or nothing is sent (and no token is attached);
+//! 0. **form**: a request in a path alternative gets the alternative's path
+//!    (parameters carried over by name);
+//! 1. **path check**: the URL path must match the template of the form
+//!    used, segment for segment, or nothing is sent (and no token is
+//!    attached);
 //! 2. **context headers**: tenant, request source, platform, device, user
 //!    agent, `Accept`, the end user's `X-Forwarded-For`;
 //! 3. **auth**: `Authorization: Bearer …` with the call's token (a direct
@@ -74,6 +84,73 @@
 //!    the documented `{code, message, data}`;
 //! 7. **log**: one `finhub.call` span per request (operation id, method,
 //!    path template, attempt, status, latency), never a body or a secret.
+//!
+//! # Errors and warnings of validation
+//!
+//! Every finding of [`validation`] has a [`Severity`](validation::Severity):
+//!
+//! * an **error** when FinHub rejects the request or the value can never be
+//!   right (a bad e-mail address, passwords that differ, an impossible date,
+//!   an empty required value): the typed method returns
+//!   [`Error::Validation`] and sends nothing; a builder's `build()` fails;
+//! * a **warning** when FinHub's own pages disagree about the rule: its rule
+//!   and its own request examples (a country's name instead of its alpha-2
+//!   code, I-11; a categorization id that differs from the customer
+//!   category's), or its prose and its parameter lists (`pincode`,
+//!   `customerCategory`, the runner's registration without `person` and
+//!   `user`, I-12). The request is sent, and each warning is logged with
+//!   `tracing::warn!` (operation, rule code and JSON path; never a value).
+//!
+//! [`Validate::validate_in`](validation::Validate::validate_in) returns the
+//! full report ([`Violations`](validation::Violations), with
+//! [`errors()`](validation::Violations::errors),
+//! [`warnings()`](validation::Violations::warnings) and
+//! [`has_errors()`](validation::Violations::has_errors)); every request
+//! example on FinHub's pages validates without an error (the fixtures of
+//! `tests/fixtures/docs-requests/` in the repository).
+//!
+//! # Documented alternatives
+//!
+//! Where FinHub's pages disagree on how to call an operation, the client
+//! sends the primary form; only when the answer proves that nothing was
+//! done (the trigger) does it send the documented alternative, once. The
+//! form that worked is kept for every later call of the client and its
+//! clones, and a `tracing::info!` event names the operation and the form
+//! learned. A timeout, a transport failure, a 5xx or a lost or unreadable
+//! response never triggers the alternative: the first request may have been
+//! carried out. [`FinhubClientBuilder::form`] pins an operation to one form,
+//! [`FinhubClientBuilder::form_fallback`]`(false)` switches the fallback off
+//! ([`alternatives::ALTERNATIVES`] is the table in code):
+//!
+//! | operation | primary | alternative | trigger | docs |
+//! |---|---|---|---|---|
+//! | `create_admin_session` | `POST /api/v2.1/admin/organization/{organizationId}/users/{userId}/sessions` | `POST /api/v2.1/admin/session/login` | 404, 405 | §1.10 / I-34 |
+//! | `get_categorization_hierarchy` | `GET /api/v2.1/customer/individual/categorization/hierarchy/{tenantId}` | `GET /api/v2.1/customers/individual/categorization/hierarchy/{tenantId}` | 404, 405 | §2.1 / I-32 |
+//! | `register_individual_customer` | `POST /api/v2.1/customer/individual/registration` | `POST /api/v2.1/customers/individual/register` | 404, 405 | §2.2 / I-14 |
+//! | `create_customer_session` | no `Authorization` | `Authorization: Bearer` with the admin token | a 400 whose message names a missing `Authorization` header | §2.3 / I-18 |
+//! | `submit_customer_verification` | `POST …/{customerId}/verification` | `POST …/{customerId}/verification/initiate` | 404, 405 | §2.6 / I-24 |
+//! | `create_verification` | the admin token (\[RUN\] step runner) | the customer's token (\[FLOW\]) | 403; a 401 after one renewal of the admin session | §2.7, §3.1 |
+//! | `activate_customer` | `userId`: the user id | `userId`: the customer's e-mail (\[RUN\] example) | 400 or 404 naming `userId` | §2.14 / I-6 |
+//!
+//! * A path alternative is made by the pipeline: the request URL is rewritten
+//!   from the primary template to the alternative's, path parameters carried
+//!   over by name, and the path check uses the template actually sent.
+//! * The primary token of `create_verification` is the admin's because the
+//!   \[RUN\] pages, which FinHub's generation table trusts most for what the
+//!   server really does, show the step runner sending it.
+//! * The activation's alternative needs the customer's e-mail:
+//!   [`ActivationBuilder::email`](builders::ActivationBuilder::email), or,
+//!   on [`CustomerClient::activate`], the session's login name when it is an
+//!   e-mail address. Without one only the user id is sent.
+//! * **Lockout safety at login**: FinHub locks an account after 5 failed
+//!   logins. A 401 at a login means wrong credentials and never triggers
+//!   anything: a wrong password still sends exactly one login. The login's
+//!   alternative is tried only after a 400 naming the `Authorization` header,
+//!   which is not a failed login.
+//! * When the alternative is refused the same way, the first answer is the
+//!   call's error and nothing is learned.
+//! * An operation routed with [`FinhubClientBuilder::token_route`] is pinned
+//!   to that token.
 //!
 //! # Safety against a hostile or broken server
 //!
@@ -136,6 +213,7 @@ pub use reqwest;
 /// Into<SecretString>`: a `&str` or a `String` converts).
 pub use secrecy::SecretString;
 
+pub mod alternatives;
 pub mod builders;
 mod call;
 mod classify;

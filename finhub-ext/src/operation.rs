@@ -66,7 +66,10 @@ pub const fn handling(operation: Operation) -> Handling {
         O::RefreshCustomerSession => (TokenKind::Customer, Refresh),
         O::DeleteCustomerSession => (TokenKind::Customer, Logout),
         O::SubmitCustomerVerification => (TokenKind::Customer, Ordinary),
-        O::CreateVerification => (TokenKind::Customer, Ordinary),
+        // The [RUN] step runner sends the admin token, [FLOW] the
+        // customer's; the client falls back to the customer's on a 401/403
+        // (see `alternatives`).
+        O::CreateVerification => (TokenKind::Admin, Ordinary),
         O::GetVerification => (TokenKind::Customer, Ordinary),
         O::UploadVerificationDocument => (TokenKind::Customer, Ordinary),
         O::ApproveVerification => (TokenKind::Admin, Ordinary),
@@ -98,12 +101,12 @@ impl TokenRoutes {
         self.overrides.push((operation, kind));
     }
 
-    /// The token `operation` carries.
-    pub(crate) fn kind(&self, operation: Operation) -> TokenKind {
+    /// The token `operation` was routed to, if it was.
+    pub(crate) fn routed(&self, operation: Operation) -> Option<TokenKind> {
         self.overrides
             .iter()
             .find(|(op, _)| *op == operation)
-            .map_or(handling(operation).token, |(_, kind)| *kind)
+            .map(|(_, kind)| *kind)
     }
 }
 
@@ -164,10 +167,10 @@ mod tests {
         let mut routes = TokenRoutes::default();
         routes.set(Operation::ActivateCustomer, TokenKind::Customer);
         routes.set(Operation::ActivateCustomer, TokenKind::None);
-        assert_eq!(routes.kind(Operation::ActivateCustomer), TokenKind::None);
         assert_eq!(
-            routes.kind(Operation::ApproveVerification),
-            TokenKind::Admin
+            routes.routed(Operation::ActivateCustomer),
+            Some(TokenKind::None)
         );
+        assert_eq!(routes.routed(Operation::ApproveVerification), None);
     }
 }

@@ -1,64 +1,27 @@
-//! The request pipeline, run around every request the generated client
-//! sends (typed methods of this crate and direct calls on
-//! [`FinhubClient::raw`](crate::FinhubClient::raw) alike). Its stages, in
-//! order:
-//!
-//! 1. **context headers** — tenant, request source, platform, device, user
-//!    agent, `Accept`, and the end user's `X-Forwarded-For`; progenitor's
-//!    `api-version` header is removed (FinHub does not document it);
-//! 2. **auth** — `Authorization: Bearer …` (marked sensitive) with the token
-//!    the call was given, or, for a direct generated call, the cached token
-//!    of the operation's kind (admin operations use the admin session);
-//!
-//!    Before either, the request's URL path must match the operation's path
-//!    template segment for segment (below the base URL's own path): a path
-//!    that an empty, `.` or `..` id collapsed (`/verifications/../approve`)
-//!    is refused and nothing is sent (the typed methods already refuse such
-//!    ids by name, see [`crate::validation::codes::PATH_DOT_SEGMENT`]);
-//! 3. **send**;
-//! 4. **classify** — status recorded for error mapping. A redirect (3xx) is
-//!    refused and never followed; so is a response whose URL differs from
-//!    the request's (a redirect that a caller-supplied HTTP client followed).
-//!    The body is read at most up to the configured limit (a larger
-//!    `Content-Length` is refused before reading): success and error bodies
-//!    alike. A 2xx body in any of FinHub's envelope shapes is rewritten
-//!    into the documented one;
-//! 5. **retry** — idempotent operations only, see [`crate::retry`];
-//! 6. **log** — one `tracing` span per call with operation id, method, path
-//!    template, attempt, status and latency; never bodies, tokens,
-//!    passwords, the tenant secret, the end user's IP or a redirect target.
-//!
-//! A refused request or response ends the call of a typed method with a
-//! typed error ([`Error::Redirect`],
-//! [`Error::ResponseTooLarge`],
-//! [`Error::Validation`] with rule
-//! `path.template_mismatch`). A direct call on the generated client gets
-//! `Error::Custom` for a refused request, and for a refused response one
-//! whose body fails to read (a 3xx comes back as `UnexpectedResponse`,
-//! without its `Location`).
-//!
-//! Session renewal (ahead of expiry, and once after a 401, followed by one
-//! retry of the call) wraps this pipeline in the typed methods of
-//! [`FinhubClient`](crate::FinhubClient) and
-//! [`CustomerClient`](crate::CustomerClient), where a token can be awaited.
-
 //! The request pipeline: the decorator the generated client runs around
 //! every request (the call engine's requests and direct calls on
 //! [`FinhubClient::raw`](crate::FinhubClient::raw) alike). Its stages, in
 //! the order they run:
 //!
-//! 1. **path check** (before anything else, so that a refused request never
-//!    gets a token): the request's URL path must match the operation's path
-//!    template segment for segment, below the base URL's own path. A path
-//!    that an empty, `.` or `..` id collapsed (`/verifications/../approve`)
-//!    is refused and nothing is sent. Reads the URL only.
+//! 0. **form**: a request in an operation's alternative form whose
+//!    alternative is another path (see [`crate::alternatives`]) gets the
+//!    alternative template's path, each path parameter carried over by
+//!    name. The round's form comes from its context; a direct call uses the
+//!    form the client pinned or learned. Touches the URL path only.
+//! 1. **path check** (before anything else is added, so that a refused
+//!    request never gets a token): the request's URL path must match the
+//!    path template of the form actually used, segment for segment, below
+//!    the base URL's own path. A path that an empty, `.` or `..` id
+//!    collapsed (`/verifications/../approve`) is refused and nothing is
+//!    sent. Reads the URL only.
 //! 2. **context headers**: tenant, request source, platform, device, user
 //!    agent (unless the caller's own HTTP client keeps its own), `Accept`,
 //!    and the end user's `X-Forwarded-For`; progenitor's `api-version`
 //!    header is removed. Touches request headers only.
 //! 3. **auth**: `Authorization: Bearer …` (marked sensitive) with the token
 //!    the call was given, or, for a direct generated call, the cached token
-//!    of the operation's kind (admin operations use the admin session).
+//!    of the operation's kind in its form (admin operations use the admin
+//!    session).
 //!    Touches the `Authorization` header only; never renews (the engine
 //!    does, where a token can be awaited).
 //! 4. **send/retry**: the request is sent with the per-request timeout; a
@@ -111,6 +74,7 @@ use secrecy::ExposeSecret;
 use tracing::Instrument;
 use zeroize::Zeroizing;
 
+use crate::alternatives::{self, Form, Forms};
 use crate::clock::Clock;
 use crate::envelope::normalize_success_body;
 use crate::error::{Error, ErrorDetails};
@@ -127,6 +91,8 @@ use crate::validation::{Violations, matches_template};
 pub(crate) struct CallContext {
     pub(crate) end_user: Option<EndUser>,
     pub(crate) token: Option<Arc<Token>>,
+    /// The documented form the round sends.
+    pub(crate) form: Form,
     record: Mutex<CallRecord>,
 }
 
@@ -198,11 +164,12 @@ impl Refusal {
 }
 
 impl CallContext {
-    /// The context of a round for `end_user`, sending `token`.
-    pub(crate) fn new(end_user: Option<EndUser>, token: Option<Arc<Token>>) -> Self {
+    /// The context of a round for `end_user`, sending `token` in `form`.
+    pub(crate) fn new(end_user: Option<EndUser>, token: Option<Arc<Token>>, form: Form) -> Self {
         CallContext {
             end_user,
             token,
+            form,
             record: Mutex::default(),
         }
     }
@@ -229,6 +196,8 @@ pub(crate) struct Pipeline {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) admin: Arc<Session>,
     pub(crate) routes: TokenRoutes,
+    /// The documented forms pinned and learned (shared by clones).
+    pub(crate) forms: Arc<Forms>,
     /// The base URL's own path (`""` or `/prefix`).
     pub(crate) base_path: String,
     /// The largest response body read.
@@ -263,12 +232,17 @@ impl Decorator for CallDecorator {
     fn prepare(&self, request: &mut reqwest::Request, operation: Operation) -> Result<(), String> {
         let pipeline = &self.pipeline;
         let context = self.context.as_deref();
+        let form = context.map_or_else(|| pipeline.forms.current(operation), |c| c.form);
+        // Stage 0: form.
+        pipeline.apply_form(request, operation, form);
         // Stage 1: path check.
-        pipeline.check_path(request, operation).inspect_err(|_| {
-            if let Some(context) = context {
-                context.refuse(Refusal::PathMismatch);
-            }
-        })?;
+        pipeline
+            .check_path(request, operation, form)
+            .inspect_err(|_| {
+                if let Some(context) = context {
+                    context.refuse(Refusal::PathMismatch);
+                }
+            })?;
         // Stage 2: context headers.
         pipeline.headers.apply(
             request.headers_mut(),
@@ -277,7 +251,7 @@ impl Decorator for CallDecorator {
         // Stage 3: auth.
         let token = match context {
             Some(context) => context.token.clone(),
-            None => match pipeline.routes.kind(operation) {
+            None => match alternatives::token_kind(&pipeline.routes, operation, form) {
                 TokenKind::Admin => pipeline.admin.current(),
                 TokenKind::Customer => {
                     return Err(format!(
@@ -300,11 +274,15 @@ impl Decorator for CallDecorator {
         operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         // Stage 7: log (the span around stages 4 to 6).
+        let form = self
+            .context
+            .as_deref()
+            .map_or_else(|| self.pipeline.forms.current(operation), |c| c.form);
         let span = tracing::info_span!(
             "finhub.call",
             operation = operation.id(),
             method = %request.method(),
-            path = operation.path(),
+            path = alternatives::template_in_form(operation, form),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
@@ -318,25 +296,46 @@ impl Decorator for CallDecorator {
 }
 
 impl Pipeline {
-    /// Stage 1: the request's path is the operation's.
-    fn check_path(&self, request: &reqwest::Request, operation: Operation) -> Result<(), String> {
+    /// Stage 0: a request in a path alternative gets the alternative's path
+    /// (parameters carried over by name). A path that does not match the
+    /// primary template is left alone, for stage 1 to refuse.
+    fn apply_form(&self, request: &mut reqwest::Request, operation: Operation, form: Form) {
+        let Some(below) = request.url().path().strip_prefix(self.base_path.as_str()) else {
+            return;
+        };
+        let Some(path) = alternatives::path_in_form(operation, form, below) else {
+            return;
+        };
+        if path != below {
+            let full = format!("{}{path}", self.base_path);
+            request.url_mut().set_path(&full);
+        }
+    }
+
+    /// Stage 1: the request's path is the operation's, in the form used.
+    fn check_path(
+        &self,
+        request: &reqwest::Request,
+        operation: Operation,
+        form: Form,
+    ) -> Result<(), String> {
+        let template = alternatives::template_in_form(operation, form);
         let matches = request
             .url()
             .path()
             .strip_prefix(self.base_path.as_str())
-            .is_some_and(|path| matches_template(operation.path(), path));
+            .is_some_and(|path| matches_template(template, path));
         if matches {
             return Ok(());
         }
         tracing::warn!(
             operation = operation.id(),
-            path = operation.path(),
+            path = template,
             "request refused: its path does not match the operation's template"
         );
         Err(format!(
-            "{operation}: {} ({})",
-            Refusal::PathMismatch,
-            operation.path()
+            "{operation}: {} ({template})",
+            Refusal::PathMismatch
         ))
     }
 

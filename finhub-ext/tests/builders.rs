@@ -9,7 +9,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use finhub_api::types::AcceptConsentConsentType;
 use finhub_ext::builders::*;
 use finhub_ext::validation::codes::*;
-use finhub_ext::validation::{MAX_DOCUMENT_BYTES, Validate};
+use finhub_ext::validation::{MAX_DOCUMENT_BYTES, Severity, Validate};
 use validation_fixtures::{context, hierarchy, today};
 
 fn marcus() -> RegistrationBuilder {
@@ -40,7 +40,11 @@ fn marcus() -> RegistrationBuilder {
 #[test]
 fn every_duplicated_place_is_written_consistently() {
     let r = marcus().build().expect("valid");
-    assert_eq!(r.validate_in(&context()), Ok(()));
+    assert!(
+        r.validate_in(&context()).is_empty(),
+        "{}",
+        r.validate_in(&context())
+    );
 
     assert_eq!(
         r.tenant_id.as_deref(),
@@ -205,12 +209,19 @@ fn an_empty_builder_names_every_missing_fact() {
         .today(today())
         .build()
         .unwrap_err();
+    // What every page requires: errors.
     for path in [
         "firstName",
         "lastName",
         "email",
-        "phone",
         "password",
+        "matchingPassword",
+    ] {
+        assert!(err.contains(path, REQUIRED_MISSING), "{path}: {err}");
+    }
+    // What FinHub's pages disagree about (I-12): warnings, reported too.
+    for path in [
+        "phone",
         "dateOfBirth",
         "gender",
         "nationality",
@@ -218,14 +229,38 @@ fn an_empty_builder_names_every_missing_fact() {
         "pincode",
         "customerCategory.id",
     ] {
-        assert!(err.contains(path, REQUIRED_MISSING), "{path}: {err}");
+        assert!(err.contains(path, REQUIRED_DISPUTED), "{path}: {err}");
+        let found = err.at(path).next().unwrap();
+        assert_eq!(found.severity, Severity::Warning, "{path}: {err}");
     }
-    assert!(err.iter().all(|v| v.rule == REQUIRED_MISSING), "{err}");
+    assert!(
+        err.iter()
+            .all(|v| v.rule == REQUIRED_MISSING || v.rule == REQUIRED_DISPUTED),
+        "{err}"
+    );
     assert!(
         err.iter()
             .all(|v| !v.path.starts_with("individualCustomer")),
         "reported where given, not at the nested copies: {err}"
     );
+}
+
+#[test]
+fn facts_the_docs_do_not_require_may_be_left_out() {
+    let request = RegistrationBuilder::new()
+        .today(today())
+        .name("Ona", "Petraitė")
+        .email("ona@example.lt")
+        .password("Saugus#Slaptazodis1")
+        .build()
+        .expect("only warnings");
+    let report = request.validate_in(&context());
+    assert!(!report.has_errors(), "{report}");
+    assert!(report.contains("pincode", REQUIRED_DISPUTED), "{report}");
+    let person = request.individual_customer.person.as_ref().unwrap();
+    assert_eq!(person.pincode, None, "left out, not sent empty");
+    assert_eq!(person.date_of_birth, None);
+    assert_eq!(person.contacts.len(), 1, "no phone contact without a phone");
 }
 
 #[test]
@@ -250,9 +285,12 @@ fn password_confirmation_and_future_dates() {
 }
 
 #[test]
-fn roles_cannot_be_empty() {
-    let err = marcus().roles([]).build().unwrap_err();
-    assert!(err.contains("roleIds", REQUIRED_MISSING), "{err}");
+fn empty_roles_are_a_warning_not_an_error() {
+    // The [FLOW] registration example sends no roleIds (I-12).
+    let request = marcus().roles([]).build().expect("a warning only");
+    let report = request.validate_in(&context());
+    assert!(report.contains("roleIds", REQUIRED_DISPUTED), "{report}");
+    assert!(!report.has_errors(), "{report}");
 }
 
 #[test]
@@ -376,8 +414,22 @@ fn login_builders() {
     assert_eq!(body.tenant_id.as_deref(), Some("97e7ff29"));
 
     let err = CustomerSessionBuilder::new("", "").build().unwrap_err();
-    for path in ["username", "password", "tenantKey", "tenantSecret"] {
+    for path in ["username", "password"] {
         assert!(err.contains(path, REQUIRED_MISSING), "{path}: {err}");
+    }
+    // The quick-start login sends only username and password (§2.3).
+    for path in ["tenantKey", "tenantSecret"] {
+        assert!(err.contains(path, REQUIRED_DISPUTED), "{path}: {err}");
+    }
+    let err = CustomerSessionBuilder::new("ona@example.lt", "Saugus#1")
+        .tenant_credentials("", " ")
+        .build()
+        .unwrap_err();
+    for path in ["tenantKey", "tenantSecret"] {
+        assert!(
+            err.contains(path, REQUIRED_MISSING),
+            "sent empty: {path}: {err}"
+        );
     }
 
     let admin = AdminSessionBuilder::new("admin@example.test", "Admin#Pass1")
@@ -385,11 +437,17 @@ fn login_builders() {
         .build()
         .unwrap();
     assert_eq!(admin.username.as_deref(), Some("admin@example.test"));
-    let err = AdminSessionBuilder::new("admin@example.test", "Admin#Pass1")
+    // The [OAS] admin login body has no tenant key or secret (I-34).
+    let without = AdminSessionBuilder::new("admin@example.test", "Admin#Pass1")
         .build()
-        .unwrap_err();
-    assert!(err.contains("tenantKey", REQUIRED_MISSING), "{err}");
-    assert!(err.contains("tenantSecret", REQUIRED_MISSING), "{err}");
+        .expect("warnings only");
+    let report = without.validate_in(&context());
+    assert!(report.contains("tenantKey", REQUIRED_DISPUTED), "{report}");
+    assert!(
+        report.contains("tenantSecret", REQUIRED_DISPUTED),
+        "{report}"
+    );
+    assert!(!report.has_errors(), "{report}");
 }
 
 #[test]
@@ -532,8 +590,33 @@ fn consent_and_activation_builders() {
     )
     .build()
     .unwrap();
-    assert_eq!(activation.code, "ACTIVATION_CODE_20260331114954");
+    assert_eq!(activation.body.code, "ACTIVATION_CODE_20260331114954");
+    assert_eq!(activation.email, None);
+    assert_eq!(
+        activation.alternative_body(),
+        None,
+        "no e-mail, no alternative"
+    );
     let err = ActivationBuilder::new("", "").build().unwrap_err();
     assert!(err.contains("userId", REQUIRED_MISSING), "{err}");
     assert!(err.contains("code", REQUIRED_MISSING), "{err}");
+
+    // With the customer's e-mail: the alternative form's body (I-6).
+    let activation = ActivationBuilder::new("6r1k1hw6npq", "ACTIVATION_CODE_1")
+        .email("marcus.jensen@example.com")
+        .build()
+        .unwrap();
+    assert_eq!(activation.body.user_id, "6r1k1hw6npq");
+    let alternative = activation.alternative_body().unwrap();
+    assert_eq!(alternative.user_id, "marcus.jensen@example.com");
+    assert_eq!(alternative.code, "ACTIVATION_CODE_1");
+    let err = ActivationBuilder::new("6r1k1hw6npq", "ACTIVATION_CODE_1")
+        .email("marcus-at-example")
+        .build()
+        .unwrap_err();
+    assert!(err.contains("userId", EMAIL_SYNTAX), "{err}");
+    assert!(
+        !err.to_string().contains("marcus-at-example"),
+        "no value quoted: {err}"
+    );
 }

@@ -82,12 +82,20 @@ fn violations_serialize_as_an_array_without_the_password() {
     assert!(array.contains(&json!({
         "path": "email",
         "rule": "email.syntax",
+        "severity": "error",
         "message": err.at("email").next().unwrap().message,
     })));
+    // The warnings found with the errors come along, marked as such.
+    assert!(
+        array
+            .iter()
+            .any(|v| v["rule"] == "required.disputed" && v["severity"] == "warning"),
+        "{value}"
+    );
     for violation in array {
         let mut keys: Vec<_> = violation.as_object().unwrap().keys().cloned().collect();
         keys.sort();
-        assert_eq!(keys, ["message", "path", "rule"], "{violation}");
+        assert_eq!(keys, ["message", "path", "rule", "severity"], "{violation}");
     }
     let text = value.to_string();
     assert!(!text.contains(PASSWORD_CANARY), "{text}");

@@ -157,7 +157,7 @@ async fn activation_with_empty_data_or_a_full_wallet() {
         json!({"code": 200, "data": {}, "message": "Success"}),
     )
     .await;
-    let body = serde_json::from_value(json!({"userId": "customer.20260331114946-387074@testcorp.com", "code": "ACTIVATION_CODE_20260331114954"})).unwrap();
+    let body: finhub_ext::api::types::ActivationRequest = serde_json::from_value(json!({"userId": "customer.20260331114946-387074@testcorp.com", "code": "ACTIVATION_CODE_20260331114954"})).unwrap();
     let result = double
         .client()
         .activate_customer(CUSTOMER, &body)

@@ -161,12 +161,13 @@ pub const OPERATIONS: &[Expected] = &[
         idempotent: false,
         retried_on: NONE,
     },
-    // §2.7
+    // §2.7: the [RUN] runner's admin token first (the customer's is the
+    // documented alternative, sent after a 401/403; I-24 and §3.1).
     Expected {
         id: "create_verification",
         method: Method::Post,
         path: "/api/v2.1/verifications",
-        token: Token::Customer,
+        token: Token::Admin,
         role: Role::Ordinary,
         idempotent: false,
         retried_on: NONE,

@@ -441,6 +441,20 @@ fn properties(schema: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// Whether optional property `field` of `schema` keeps the Rust type it
+/// has when required: it has a `default`, or is an array or a map (the
+/// generator gives those `#[serde(default)]` instead of `Option`).
+fn keeps_rust_type(schema: &Value, field: &str) -> bool {
+    let Some(node) = schema.get("properties").and_then(|p| p.get(field)) else {
+        return false;
+    };
+    node.get("default").is_some()
+        || node.get("type").and_then(Value::as_str) == Some("array")
+        || (node.get("type").and_then(Value::as_str) == Some("object")
+            && node.get("properties").is_none()
+            && node.get("additionalProperties").is_some())
+}
+
 fn required(schema: &Value) -> BTreeSet<String> {
     schema
         .get("required")
@@ -492,16 +506,25 @@ fn compare_schemas(old: &Model, new: &Model, out: &mut Vec<Change>) {
                     field_subject,
                     format!("changed type: {sig} → {sig2}"),
                 ),
-                Some(_) if r1.contains(field) != r2.contains(field) => push(
-                    out,
-                    Severity::Breaking,
-                    field_subject,
-                    if r2.contains(field) {
-                        "became required (its Rust type loses `Option`)".to_string()
+                Some(_) if r1.contains(field) != r2.contains(field) => {
+                    let (severity, what) = if r2.contains(field) {
+                        (
+                            Severity::Breaking,
+                            "became required (its Rust type loses `Option`)",
+                        )
+                    } else if keeps_rust_type(after, field) {
+                        (
+                            Severity::Warning,
+                            "became optional with a default (its Rust type stays; an absent value reads as the default)",
+                        )
                     } else {
-                        "became optional (its Rust type becomes `Option`)".to_string()
-                    },
-                ),
+                        (
+                            Severity::Breaking,
+                            "became optional (its Rust type becomes `Option`)",
+                        )
+                    };
+                    push(out, severity, field_subject, what.to_string());
+                }
                 Some(_) => {}
             }
         }

@@ -20,6 +20,7 @@ const CASES: &[(&str, bool)] = &[
     ("request-field-added-optional", true),
     ("request-field-added-required", false),
     ("request-field-became-required", false),
+    ("request-field-became-optional-with-default", true),
     ("response-field-removed", false),
     ("response-field-became-optional", false),
     ("field-type-narrowed", false),

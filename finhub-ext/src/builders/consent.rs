@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use finhub_api::LenientTimestamp;
 use finhub_api::types::{AcceptConsentConsentType, AcceptConsentRequest};
 
-use crate::validation::{ConsentKind, Validate, Violations};
+use crate::validation::{ConsentKind, Validate, ValidationContext, Violations};
 
 /// Builds a validated consent acceptance (facts §2.12): the consent type
 /// of the path and an [`AcceptConsentRequest`] with `accepted: true` and
@@ -60,7 +60,7 @@ pub struct ConsentAcceptance {
 impl Validate for ConsentAcceptance {
     /// The body's rules (the path's type is one of the three by
     /// construction).
-    fn validate(&self) -> Result<(), Violations> {
-        self.body.validate()
+    fn validate_in(&self, context: &ValidationContext<'_>) -> Violations {
+        self.body.validate_in(context)
     }
 }

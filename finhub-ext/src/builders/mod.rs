@@ -15,7 +15,7 @@
 //! | KYC document | [`DocumentUploadBuilder`] | `UploadVerificationDocumentRequest` |
 //! | KYC approval | [`ApprovalBuilder`] | `ApproveVerificationRequest` |
 //! | consents | [`ConsentBuilder`] | [`ConsentAcceptance`] (path type + `AcceptConsentRequest`) |
-//! | activation | [`ActivationBuilder`] | `ActivationRequest` |
+//! | activation | [`ActivationBuilder`] | [`Activation`] (`ActivationRequest` + the customer's e-mail) |
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -61,7 +61,7 @@ mod registration;
 mod session;
 mod verification;
 
-pub use activation::ActivationBuilder;
+pub use activation::{Activation, ActivationBuilder};
 pub use consent::{ConsentAcceptance, ConsentBuilder};
 pub use registration::{PostalAddress, RegistrationBuilder};
 pub use session::{AdminSessionBuilder, CustomerSessionBuilder};

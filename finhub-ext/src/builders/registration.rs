@@ -232,23 +232,21 @@ impl RegistrationBuilder {
                     });
                 }
                 _ => {
-                    self.category_error = Some(Violation {
-                        path: "customerCategory.id".into(),
-                        rule: REQUIRED_MISSING,
-                        message: format!(
-                            "category `{key}` of the hierarchy has no databaseId to send"
-                        ),
-                    });
+                    self.category_error = Some(Violation::new(
+                        "customerCategory.id",
+                        REQUIRED_MISSING,
+                        format!("category `{key}` of the hierarchy has no databaseId to send"),
+                    ));
                 }
             },
             None => {
                 let mut known: Vec<&str> =
                     hierarchy.categories.keys().map(String::as_str).collect();
                 known.sort_unstable();
-                self.category_error = Some(Violation {
-                    path: "customerCategory.id".into(),
-                    rule: CATEGORY_UNKNOWN,
-                    message: format!(
+                self.category_error = Some(Violation::new(
+                    "customerCategory.id",
+                    CATEGORY_UNKNOWN,
+                    format!(
                         "`{key}` is not a category of the tenant's hierarchy; known: {}",
                         if known.is_empty() {
                             "none".to_string()
@@ -256,7 +254,7 @@ impl RegistrationBuilder {
                             known.join(", ")
                         }
                     ),
-                });
+                ));
             }
         }
         self
@@ -320,20 +318,18 @@ impl RegistrationBuilder {
             .today
             .unwrap_or_else(|| ValidationContext::new().today());
         let context = ValidationContext::on(today);
-        let result = match &self.hierarchy {
+        let found = match &self.hierarchy {
             Some(hierarchy) => request.validate_in(&context.with_hierarchy(hierarchy)),
             None => request.validate_in(&context),
         };
-        if let Err(found) = result {
-            let category_reported = self.category_error.is_some();
-            for v in found {
-                // An unknown category key is reported once, not also as a
-                // missing category id.
-                if category_reported && v.path == "customerCategory.id" {
-                    continue;
-                }
-                out.push(v.path, v.rule, v.message);
+        let category_reported = self.category_error.is_some();
+        for v in found {
+            // An unknown category key is reported once, not also as a
+            // missing category id.
+            if category_reported && v.path == "customerCategory.id" {
+                continue;
             }
+            out.push(v.path, v.rule, v.message);
         }
         out.canonicalize(canonical_path);
         out.into_result().map(|()| request)
@@ -367,30 +363,34 @@ impl RegistrationBuilder {
                 is_primary: Some(i == 0),
             })
             .collect();
-        let contacts = vec![
-            Contact {
-                id: None,
-                type_: Some("EMAIL".into()),
-                value: Some(self.email.clone()),
-                is_primary: Some(true),
-            },
-            Contact {
+        let mut contacts = vec![Contact {
+            id: None,
+            type_: Some("EMAIL".into()),
+            value: Some(self.email.clone()),
+            is_primary: Some(true),
+        }];
+        // Without a phone number (FinHub's pages disagree on requiring one,
+        // facts I-12) there is no phone contact to send.
+        if !self.phone.trim().is_empty() {
+            contacts.push(Contact {
                 id: None,
                 type_: Some("PHONE".into()),
                 value: Some(self.phone.clone()),
                 is_primary: Some(true),
-            },
-        ];
+            });
+        }
         let person = Person {
             first_name: Some(self.first_name.clone()),
             last_name: Some(self.last_name.clone()),
             full_name: full_name.clone(),
             email: Some(self.email.clone()),
-            date_of_birth: Some(self.date_of_birth.clone()),
-            gender: Some(gender.to_string()),
-            nationality: Some(nationality.clone()),
-            place_of_birth: Some(self.place_of_birth.clone()),
-            pincode: Some(self.pincode.clone()),
+            // Facts the docs do not require are left out when not given
+            // (facts I-12), rather than sent empty.
+            date_of_birth: non_blank(&self.date_of_birth),
+            gender: non_blank(gender),
+            nationality: non_blank(&nationality),
+            place_of_birth: non_blank(&self.place_of_birth),
+            pincode: non_blank(&self.pincode),
             addresses,
             contacts,
             ..Default::default()

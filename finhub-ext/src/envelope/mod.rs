@@ -133,9 +133,57 @@ pub fn error_code_and_message(envelope: &types::ErrorEnvelope) -> (Option<String
     (code, message)
 }
 
+/// The field names an error body names in its field data (facts §1.4):
+/// `data.field`, `data.errors[].field`, `data.missingKeys[]` and the keys of
+/// `data.invalidValues`, as sent. Used to tell what a 400 refused.
+pub fn error_fields(envelope: &types::ErrorEnvelope) -> Vec<String> {
+    let Some(Value::Object(data)) = envelope.data.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut text = |v: &Value| {
+        if let Value::String(s) = v {
+            out.push(s.clone());
+        }
+    };
+    if let Some(field) = data.get("field") {
+        text(field);
+    }
+    if let Some(Value::Array(errors)) = data.get("errors") {
+        for error in errors {
+            if let Some(field) = error.get("field") {
+                text(field);
+            }
+        }
+    }
+    if let Some(Value::Array(keys)) = data.get("missingKeys") {
+        keys.iter().for_each(&mut text);
+    }
+    if let Some(Value::Object(invalid)) = data.get("invalidValues") {
+        out.extend(invalid.keys().cloned());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_fields_are_read_from_every_documented_place() {
+        let read = |v: Value| error_fields(&serde_json::from_value(v).unwrap());
+        assert_eq!(
+            read(serde_json::json!({"data": {"errors": [{"field": "userId", "message": "x"}]}})),
+            ["userId"]
+        );
+        assert_eq!(
+            read(
+                serde_json::json!({"data": {"field": "userId", "missingKeys": ["riskLevel"], "invalidValues": {"monitoring": "no"}}})
+            ),
+            ["userId", "riskLevel", "monitoring"]
+        );
+        assert!(read(serde_json::json!({"message": "userId unknown"})).is_empty());
+    }
 
     fn wrapped(body: &str) -> Option<Value> {
         normalize_success_body(body.as_bytes()).map(|b| serde_json::from_slice(&b).unwrap())

@@ -1,9 +1,49 @@
 //! The stable rule codes of [`Violation::rule`](super::Violation::rule), as
-//! constants, so callers match on them without typos. The table in the
-//! [module docs](super) gives each rule and its source.
+//! constants, so callers match on them without typos, and the
+//! [`severity`] of each. The table in the [module docs](super) gives each
+//! rule, its severity and its source.
 
-/// A required field is absent, empty or blank.
+use super::Severity;
+
+/// The severity of `rule`: [`Severity::Warning`] for the rules where
+/// FinHub's own pages disagree ([`COUNTRY_NOT_ALPHA2`],
+/// [`CONSISTENCY_MISMATCH`], [`REQUIRED_DISPUTED`]), [`Severity::Error`] for
+/// every other rule (and any code this crate does not define).
+pub const fn severity(rule: &str) -> Severity {
+    // `match` on strings is not const: compare bytes.
+    const WARNINGS: [&str; 3] = [COUNTRY_NOT_ALPHA2, CONSISTENCY_MISMATCH, REQUIRED_DISPUTED];
+    let mut i = 0;
+    while i < WARNINGS.len() {
+        if eq(WARNINGS[i].as_bytes(), rule.as_bytes()) {
+            return Severity::Warning;
+        }
+        i += 1;
+    }
+    Severity::Error
+}
+
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A required field is absent, empty or blank (an error).
 pub const REQUIRED_MISSING: &str = "required.missing";
+/// A field that one of FinHub's pages requires is absent (or empty), but
+/// another page calls it optional or one of FinHub's own request examples
+/// leaves it out (facts I-12: `pincode`, `customerCategory`, the runner's
+/// registration without `person` and `user`…). A warning: the request is
+/// sent.
+pub const REQUIRED_DISPUTED: &str = "required.disputed";
 /// The password is shorter than 8 characters (facts §1.8).
 pub const PASSWORD_TOO_SHORT: &str = "password.too_short";
 /// The password has no upper-case letter (facts §1.8).
@@ -29,7 +69,8 @@ pub const DATE_FUTURE: &str = "date.future";
 /// Gender other than `MALE`, `FEMALE`, `OTHER` (facts §1.8).
 pub const GENDER_UNKNOWN: &str = "gender.unknown";
 /// A known country not written as its ISO 3166-1 alpha-2 code (facts §1.8,
-/// I-11).
+/// I-11). A warning: FinHub's rule says alpha-2, its own request examples
+/// send `Lithuania` and its answers carry `LT`.
 pub const COUNTRY_NOT_ALPHA2: &str = "country.not_alpha2";
 /// Not an ISO 3166-1 country (facts §1.8).
 pub const COUNTRY_UNKNOWN: &str = "country.unknown";
@@ -37,7 +78,10 @@ pub const COUNTRY_UNKNOWN: &str = "country.unknown";
 pub const ROLE_UNKNOWN: &str = "role.unknown";
 /// Contact type other than `EMAIL`, `PHONE` (facts §1.8).
 pub const CONTACT_TYPE_UNKNOWN: &str = "contact.type_unknown";
-/// A duplicated fact differs between its places (facts §2.2, §2.9).
+/// A duplicated fact differs between its places (facts §2.2). A warning:
+/// FinHub's own "Advanced" registration example sends a categorization id
+/// other than its `customerCategory.id`, and the server answers with what
+/// it assigns itself (I-13).
 pub const CONSISTENCY_MISMATCH: &str = "consistency.mismatch";
 /// The new user is not `PENDING_ACTIVATION` / inactive (facts §2.2, §3.3).
 pub const USER_INITIAL_STATE: &str = "user.initial_state";
@@ -60,6 +104,9 @@ pub const DOCUMENT_TYPE_UNKNOWN: &str = "document.type_unknown";
 pub const DOCUMENT_MIME: &str = "document.mime";
 /// File content that is not well-formed base64 (facts §2.9).
 pub const DOCUMENT_BASE64: &str = "document.base64";
+/// A document's `fileSize` differs from the size its `fileContent` decodes
+/// to (facts §2.9): the body contradicts itself.
+pub const DOCUMENT_SIZE_MISMATCH: &str = "document.size_mismatch";
 /// Decoded file content larger than 10 MB (facts §2.8, §2.10).
 pub const DOCUMENT_TOO_LARGE: &str = "document.too_large";
 /// Verification type outside the documented vocabulary (facts §2.7).

@@ -10,11 +10,18 @@ use finhub_api::types::{
 };
 
 use super::codes::*;
-use super::rules::{self, required};
+use super::rules::{self, disputed, disputed_if_absent, required};
 use super::vocabulary::{
     ConsentKind, DocumentMime, DocumentType, VerificationLevel, VerificationType,
 };
 use super::{Validate, ValidationContext, Violation, Violations};
+
+/// Why a login may come without the tenant key and secret (facts §2.3).
+const QUICK_START: &str = "the login's parameter list has it, the quick-start login sends only username and password (§2.3)";
+/// The same for the admin login (facts §1.10, I-34).
+const ADMIN_OAS: &str = "the reference admin login sends it, the [OAS] admin login body has no such field (§1.10, I-34)";
+/// Why an upload may come without a MIME type (facts §2.9).
+const LATEST_UPLOAD: &str = "the [RUN] upload example sends it, the [LATEST] upload example (which lists its required fields) does not (§2.9, I-26)";
 
 fn secret(value: &Option<Sensitive>) -> Option<&str> {
     value.as_ref().map(Sensitive::expose)
@@ -47,43 +54,53 @@ fn verification_type(out: &mut Violations, path: &str, value: &str) {
 /// Login of a customer (facts §2.3): username, password and the tenant's
 /// key and secret.
 impl Validate for CreateIndividualSessionRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         required(&mut out, "username", self.username.as_deref());
         required(&mut out, "password", secret(&self.password));
-        required(&mut out, "tenantKey", secret(&self.tenant_key));
-        required(&mut out, "tenantSecret", secret(&self.tenant_secret));
+        disputed_if_absent(&mut out, "tenantKey", secret(&self.tenant_key), QUICK_START);
+        disputed_if_absent(
+            &mut out,
+            "tenantSecret",
+            secret(&self.tenant_secret),
+            QUICK_START,
+        );
         not_blank_if_sent(&mut out, "tenantId", self.tenant_id.as_deref());
-        out.into_result()
+        out
     }
 }
 
 /// Login of a tenant admin (facts §1.10): username, password and the
 /// tenant's key and secret.
 impl Validate for CreateAdminSessionRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         required(&mut out, "username", self.username.as_deref());
         required(&mut out, "password", secret(&self.password));
-        required(&mut out, "tenantKey", secret(&self.tenant_key));
-        required(&mut out, "tenantSecret", secret(&self.tenant_secret));
-        out.into_result()
+        disputed_if_absent(&mut out, "tenantKey", secret(&self.tenant_key), ADMIN_OAS);
+        disputed_if_absent(
+            &mut out,
+            "tenantSecret",
+            secret(&self.tenant_secret),
+            ADMIN_OAS,
+        );
+        out
     }
 }
 
 /// Session refresh (facts §2.4): the refresh token.
 impl Validate for RefreshSessionRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         required(&mut out, "refreshToken", Some(self.refresh_token.expose()));
-        out.into_result()
+        out
     }
 }
 
 /// Generic verification creation (facts §2.7): the customer and a
 /// documented type and level.
 impl Validate for CreateVerificationRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         required(&mut out, "customerId", self.customer_id.as_deref());
         if let Some(kind) = required(&mut out, "type", self.type_.as_deref()) {
@@ -111,7 +128,7 @@ impl Validate for CreateVerificationRequest {
             "requestedByUserId",
             self.requested_by_user_id.as_deref(),
         );
-        out.into_result()
+        out
     }
 }
 
@@ -119,11 +136,7 @@ impl Validate for CreateVerificationRequest {
 /// dates are `YYYY-MM-DD` (the issue date not in the future) and the issuing
 /// country an alpha-2 code.
 impl Validate for CustomerVerificationRequest {
-    fn validate(&self) -> Result<(), Violations> {
-        self.validate_in(&ValidationContext::new())
-    }
-
-    fn validate_in(&self, context: &ValidationContext<'_>) -> Result<(), Violations> {
+    fn validate_in(&self, context: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         if let Some(data) = &self.verification_data {
             if let Some(issue) = data.issue_date.as_deref() {
@@ -136,7 +149,7 @@ impl Validate for CustomerVerificationRequest {
                 rules::country(&mut out, "verificationData.issuingCountry", country);
             }
         }
-        out.into_result()
+        out
     }
 }
 
@@ -144,7 +157,7 @@ impl Validate for CustomerVerificationRequest {
 /// file name, well-formed base64 content of at most 10 MB, and a `fileSize`
 /// (when sent) equal to the decoded size.
 impl Validate for UploadVerificationDocumentRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         if let Some(kind) = required(&mut out, "documentType", Some(&self.document_type))
             && DocumentType::from_code(kind).is_none()
@@ -158,7 +171,7 @@ impl Validate for UploadVerificationDocumentRequest {
                 ),
             );
         }
-        if let Some(mime) = required(&mut out, "mimeType", Some(&self.mime_type))
+        if let Some(mime) = disputed(&mut out, "mimeType", Some(&self.mime_type), LATEST_UPLOAD)
             && DocumentMime::from_code(mime).is_none()
         {
             out.push(
@@ -178,34 +191,34 @@ impl Validate for UploadVerificationDocumentRequest {
         {
             out.push(
                 "fileSize",
-                CONSISTENCY_MISMATCH,
+                DOCUMENT_SIZE_MISMATCH,
                 format!("`fileSize` is {declared} but `fileContent` decodes to {size} bytes"),
             );
         }
         not_blank_if_sent(&mut out, "verificationId", self.verification_id.as_deref());
         not_blank_if_sent(&mut out, "customerId", self.customer_id.as_deref());
-        out.into_result()
+        out
     }
 }
 
 /// Verification approval (facts §2.11): the verification id, and a
 /// documented verification type when one is sent.
 impl Validate for ApproveVerificationRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         required(&mut out, "verificationId", Some(&self.verification_id));
         if let Some(kind) = self.verification_type.as_deref() {
             verification_type(&mut out, "verificationType", kind);
         }
         not_blank_if_sent(&mut out, "customerId", self.customer_id.as_deref());
-        out.into_result()
+        out
     }
 }
 
 /// Consent acceptance (facts §2.12): `accepted` must be `true` and the
 /// document `version` given.
 impl Validate for AcceptConsentRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         if !self.accepted {
             out.push(
@@ -215,17 +228,17 @@ impl Validate for AcceptConsentRequest {
             );
         }
         required(&mut out, "version", Some(&self.version));
-        out.into_result()
+        out
     }
 }
 
 /// Customer activation (facts §2.14): the user id and the activation code.
 impl Validate for ActivationRequest {
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate_in(&self, _: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         required(&mut out, "userId", Some(&self.user_id));
         required(&mut out, "code", Some(&self.code));
-        out.into_result()
+        out
     }
 }
 
@@ -236,14 +249,14 @@ pub fn parse_consent_type(value: &str) -> Result<AcceptConsentConsentType, Viola
     ConsentKind::from_code(value)
         .map(Into::into)
         .ok_or_else(|| {
-            Violation {
-                path: "path.consentType".to_string(),
-                rule: CONSENT_TYPE_UNKNOWN,
-                message: format!(
+            Violation::new(
+                "path.consentType",
+                CONSENT_TYPE_UNKNOWN,
+                format!(
                     "`{value}` is not a consent type; expected one of {}",
                     ConsentKind::codes()
                 ),
-            }
+            )
             .into()
         })
 }

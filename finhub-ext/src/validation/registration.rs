@@ -6,7 +6,7 @@ use finhub_api::types::{
 };
 
 use super::codes::*;
-use super::rules::{self, blank, required, same};
+use super::rules::{self, blank, disputed, required, same};
 use super::{Validate, ValidationContext, Violations};
 
 const IC: &str = "individualCustomer";
@@ -17,19 +17,29 @@ const CATEGORIZATION: &str = "individualCustomer.categorization";
 /// The status a newly registered user has (facts §3.3).
 const INITIAL_USER_STATUS: &str = "PENDING_ACTIVATION";
 
-impl Validate for IndividualRegistrationRequest {
-    /// Every documented registration rule, with today's UTC date and no
-    /// categorization hierarchy.
-    fn validate(&self) -> Result<(), Violations> {
-        self.validate_in(&ValidationContext::new())
-    }
+/// Why a field the registration's parameter list marks required may be
+/// absent (facts I-12).
+const PROSE_SILENT: &str =
+    "the registration's parameter list marks it required, its prose does not (I-12)";
+/// The same for `pincode` and `customerCategory`.
+const PROSE_OPTIONAL: &str =
+    "the registration's parameter list marks it required, its prose calls it optional (I-12)";
+/// The same for `phone` and `roleIds`.
+const FLOW_OMITS: &str =
+    "the parameter list marks it required, the [FLOW] registration example leaves it out (I-12)";
+/// The same for the person and the user.
+const RUNNER_OMITS: &str = "the [RUN] registration example sends neither person nor user, and the server seems to build both from the top-level fields (I-12)";
+/// The same for the person's date of birth, gender and nationality.
+const PERSON_SILENT: &str =
+    "the docs list it in the person object without saying it is required (I-12)";
 
+impl Validate for IndividualRegistrationRequest {
     /// Every documented registration rule in `context`; with a hierarchy,
     /// also the category rules of facts §2.1.
-    fn validate_in(&self, context: &ValidationContext<'_>) -> Result<(), Violations> {
+    fn validate_in(&self, context: &ValidationContext<'_>) -> Violations {
         let mut out = Violations::new();
         registration(&mut out, self, context);
-        out.into_result()
+        out
     }
 }
 
@@ -60,7 +70,7 @@ fn registration(
     if let Some(email) = required(out, "email", Some(&r.email)) {
         rules::email(out, "email", email);
     }
-    if let Some(phone) = required(out, "phone", Some(&r.phone)) {
+    if let Some(phone) = disputed(out, "phone", Some(&r.phone), FLOW_OMITS) {
         rules::phone(out, "phone", phone);
     }
     if required(out, "password", Some(r.password.expose())).is_some() {
@@ -75,29 +85,30 @@ fn registration(
             "`matchingPassword` must equal `password` exactly",
         );
     }
-    if let Some(dob) = required(out, "dateOfBirth", Some(&r.date_of_birth)) {
+    if let Some(dob) = disputed(out, "dateOfBirth", Some(&r.date_of_birth), PROSE_SILENT) {
         rules::past_date(out, "dateOfBirth", dob, context);
     }
-    if let Some(gender) = required(out, "gender", Some(&r.gender)) {
+    if let Some(gender) = disputed(out, "gender", Some(&r.gender), PROSE_SILENT) {
         rules::gender(out, "gender", gender);
     }
-    if let Some(nationality) = required(out, "nationality", Some(&r.nationality)) {
+    if let Some(nationality) = disputed(out, "nationality", Some(&r.nationality), PROSE_SILENT) {
         rules::country(out, "nationality", nationality);
     }
-    required(out, "placeOfBirth", Some(&r.place_of_birth));
-    required(out, "pincode", Some(&r.pincode));
+    disputed(out, "placeOfBirth", Some(&r.place_of_birth), PROSE_SILENT);
+    disputed(out, "pincode", Some(&r.pincode), PROSE_OPTIONAL);
     if r.role_ids.is_empty() {
         out.push(
             "roleIds",
-            REQUIRED_MISSING,
-            "`roleIds` needs at least one role id (e.g. ACCOUNT_OWNER, USER)",
+            REQUIRED_DISPUTED,
+            format!("`roleIds` is absent; {FLOW_OMITS}; the request is sent without it"),
         );
     }
     rules::roles(out, "roleIds", &r.role_ids);
-    required(
+    disputed(
         out,
         "customerCategory.id",
         r.customer_category.id.as_deref(),
+        PROSE_OPTIONAL,
     );
     not_blank_if_sent(out, "tenantId", r.tenant_id.as_deref());
 
@@ -119,19 +130,15 @@ fn registration(
     );
     match &ic.person {
         Some(person) => self::person(out, r, person, context),
-        None => out.push(
-            PERSON,
-            REQUIRED_MISSING,
-            "`individualCustomer.person` is required (firstName, lastName, email, dateOfBirth, gender, nationality)",
-        ),
+        None => {
+            disputed(out, PERSON, None, RUNNER_OMITS);
+        }
     }
     match &ic.user {
         Some(user) => self::user(out, r, user),
-        None => out.push(
-            USER,
-            REQUIRED_MISSING,
-            "`individualCustomer.user` is required (the customer's login)",
-        ),
+        None => {
+            disputed(out, USER, None, RUNNER_OMITS);
+        }
     }
     if let Some(categorization) = &ic.categorization
         && let (Some(top), Some(nested)) = (
@@ -151,17 +158,23 @@ fn registration(
     }
 }
 
-/// A person field that the top level duplicates: required, format-checked,
-/// and equal to the top-level value.
+/// A person field that the top level duplicates: present (required, or
+/// `why` it may be absent), format-checked, and equal to the top-level
+/// value.
 fn duplicated(
     out: &mut Violations,
     field: &str,
     nested: Option<&str>,
     top: &str,
+    why: Option<&str>,
     format: impl FnOnce(&mut Violations, &str, &str),
 ) {
     let path = format!("{PERSON}.{field}");
-    if let Some(value) = required(out, &path, nested) {
+    let value = match why {
+        None => required(out, &path, nested),
+        Some(why) => rules::disputed_if_absent(out, &path, nested, why),
+    };
+    if let Some(value) = value {
         format(out, &path, value);
         if !blank(Some(top)) {
             same(out, &path, field, value == top);
@@ -181,6 +194,7 @@ fn person(
         "firstName",
         p.first_name.as_deref(),
         &r.first_name,
+        None,
         |_, _, _| {},
     );
     duplicated(
@@ -188,22 +202,39 @@ fn person(
         "lastName",
         p.last_name.as_deref(),
         &r.last_name,
+        None,
         |_, _, _| {},
     );
-    duplicated(out, "email", p.email.as_deref(), &r.email, rules::email);
+    duplicated(
+        out,
+        "email",
+        p.email.as_deref(),
+        &r.email,
+        None,
+        rules::email,
+    );
     duplicated(
         out,
         "dateOfBirth",
         p.date_of_birth.as_deref(),
         &r.date_of_birth,
+        Some(PERSON_SILENT),
         |out, path, v| rules::past_date(out, path, v, context),
     );
-    duplicated(out, "gender", p.gender.as_deref(), &r.gender, rules::gender);
+    duplicated(
+        out,
+        "gender",
+        p.gender.as_deref(),
+        &r.gender,
+        Some(PERSON_SILENT),
+        rules::gender,
+    );
     duplicated(
         out,
         "nationality",
         p.nationality.as_deref(),
         &r.nationality,
+        Some(PERSON_SILENT),
         rules::country,
     );
     for (field, nested, top) in [

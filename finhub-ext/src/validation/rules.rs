@@ -52,6 +52,43 @@ pub(crate) fn required<'a>(
     }
 }
 
+/// `required.disputed` (a warning) when `value` is absent or blank: one of
+/// FinHub's pages requires the field, another leaves it out (`why` says
+/// which); returns the value when it is there, so format rules run only on
+/// something.
+pub(crate) fn disputed<'a>(
+    out: &mut Violations,
+    path: &str,
+    value: Option<&'a str>,
+    why: &str,
+) -> Option<&'a str> {
+    if blank(value) {
+        out.push(
+            path,
+            REQUIRED_DISPUTED,
+            format!("`{path}` is absent; {why}; the request is sent without it"),
+        );
+        None
+    } else {
+        value
+    }
+}
+
+/// A field that must not be blank when sent, and that FinHub's pages
+/// disagree about requiring: absent is `required.disputed` (a warning),
+/// sent but blank is `required.missing` (an error).
+pub(crate) fn disputed_if_absent<'a>(
+    out: &mut Violations,
+    path: &str,
+    value: Option<&'a str>,
+    why: &str,
+) -> Option<&'a str> {
+    match value {
+        None => disputed(out, path, None, why),
+        Some(_) => required(out, path, value),
+    }
+}
+
 /// Password policy (facts §1.8): at least 8 characters with upper- and
 /// lower-case letters, a digit and a special character (neither a letter, a
 /// digit nor white space). One violation per unmet requirement; the message

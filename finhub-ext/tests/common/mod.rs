@@ -124,6 +124,19 @@ impl Double {
             .unwrap()
     }
 
+    /// A customer logged in with the login name `username`.
+    pub async fn login_customer_as(&self, client: &FinhubClient, username: &str) -> CustomerClient {
+        client
+            .customer_login(CustomerCredentials::new(
+                CUSTOMER,
+                USER,
+                username,
+                "canary-customer-password-2b8e",
+            ))
+            .await
+            .unwrap()
+    }
+
     /// Wallets answering 200 to `Bearer token`.
     pub async fn wallets(&self, token: &str) -> Mock<'_> {
         let bearer = format!("Bearer {token}");

@@ -121,10 +121,18 @@ pub fn hierarchy() -> CategorizationHierarchy {
 /// Asserts that `result` failed with a violation at each `(path, rule)` of
 /// `expected`, and with no rule outside the expected ones.
 #[track_caller]
-pub fn assert_violations(case: &str, result: Result<(), Violations>, expected: &[(&str, &str)]) {
-    let Err(found) = result else {
-        panic!("{case}: expected {expected:?}, but the body is valid");
-    };
+pub fn assert_violations(case: &str, found: Violations, expected: &[(&str, &str)]) {
+    if expected.is_empty() {
+        assert!(
+            found.is_empty(),
+            "{case}: expected no finding, found: {found}"
+        );
+        return;
+    }
+    assert!(
+        !found.is_empty(),
+        "{case}: expected {expected:?}, but the body is valid"
+    );
     for (path, rule) in expected {
         assert!(
             found.contains(path, rule),
@@ -135,6 +143,11 @@ pub fn assert_violations(case: &str, result: Result<(), Violations>, expected: &
         assert!(
             expected.iter().any(|(_, rule)| *rule == v.rule),
             "{case}: unexpected violation {v}; all: {found}"
+        );
+        assert_eq!(
+            v.severity,
+            finhub_ext::validation::codes::severity(v.rule),
+            "{case}: {v}"
         );
     }
 }

@@ -1,0 +1,116 @@
+//! Findings of two severities on a typed call: an error stops the call
+//! (nothing is sent), warnings do not; they are logged with rule and path,
+//! never a value. (Its own test binary: the tracing capture is per thread.)
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use finhub_ext::Error;
+use finhub_ext::validation::Severity;
+use httpmock::prelude::*;
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const REGISTRATION: &str = "/api/v2.1/customer/individual/registration";
+
+#[tokio::test]
+async fn warnings_are_sent_and_logged_by_rule_and_path_errors_are_not_sent() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let double = Double::start().await;
+    double.admin_login().await;
+    let registered = double
+        .server
+        .mock_async(|when, then| {
+            when.method(POST).path(REGISTRATION);
+            then.status(200)
+                .json_body(json!({"code": 200, "message": "Success", "data": {"id": CUSTOMER}}));
+        })
+        .await;
+    let client = double.client();
+
+    // FinHub's own examples send the country's name (I-11) and leave the
+    // pincode out (I-12): warnings, and the request goes.
+    let mut request = registration();
+    request.nationality = "Lithuania".into();
+    request
+        .individual_customer
+        .person
+        .as_mut()
+        .unwrap()
+        .nationality = Some("Lithuania".into());
+    request.pincode.clear();
+    client.register_customer(&request).await.unwrap();
+    assert_eq!(registered.calls_async().await, 1);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let warnings: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("documented-rule warning"))
+        .collect();
+    for (rule, path) in [
+        ("country.not_alpha2", "nationality"),
+        (
+            "country.not_alpha2",
+            "individualCustomer.person.nationality",
+        ),
+        ("required.disputed", "pincode"),
+    ] {
+        let (rule, path) = (format!("rule=\"{rule}\""), format!("path={path}"));
+        assert!(
+            warnings.iter().any(|l| {
+                let tokens: Vec<&str> = l.split_whitespace().collect();
+                tokens.contains(&rule.as_str()) && tokens.contains(&path.as_str())
+            }),
+            "{rule} at {path}:\n{logs}"
+        );
+    }
+    assert!(
+        warnings
+            .iter()
+            .all(|l| l.contains("register_individual_customer")),
+        "{logs}"
+    );
+    assert!(!logs.contains("Lithuania"), "no value in the log:\n{logs}");
+
+    // An error (a bad e-mail) stops the call: nothing more is sent.
+    let mut bad = registration();
+    bad.email = "marcus@".into();
+    let err = client.register_customer(&bad).await.unwrap_err();
+    let Error::Validation { violations, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(violations.has_errors());
+    assert!(
+        violations
+            .errors()
+            .all(|v| v.severity == Severity::Error && v.rule != "required.disputed")
+    );
+    assert_eq!(
+        registered.calls_async().await,
+        1,
+        "the invalid body was not sent"
+    );
+}
