@@ -280,7 +280,7 @@ async fn every_typed_method_refuses_invalid_input_and_sends_nothing() {
 
     let upload = UploadVerificationDocumentRequest {
         document_type: "DRIVERS_LICENSE".into(),
-        mime_type: "image/gif".into(),
+        mime_type: Some("image/gif".into()),
         file_name: "licence.gif".into(),
         file_content: "R0lGODlh???".into(),
         file_size: None,

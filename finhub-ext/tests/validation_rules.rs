@@ -51,7 +51,7 @@ fn email_everywhere(value: &'static str) -> Mutation {
 
 fn phone_everywhere(value: &'static str) -> Mutation {
     Box::new(move |r| {
-        r.phone = value.into();
+        r.phone = Some(value.into());
         person(r).contacts[1].value = Some(value.into());
     })
 }
@@ -66,21 +66,21 @@ fn password_everywhere(value: &'static str) -> Mutation {
 
 fn dob_everywhere(value: &'static str) -> Mutation {
     Box::new(move |r| {
-        r.date_of_birth = value.into();
+        r.date_of_birth = Some(value.into());
         person(r).date_of_birth = Some(value.into());
     })
 }
 
 fn gender_everywhere(value: &'static str) -> Mutation {
     Box::new(move |r| {
-        r.gender = value.into();
+        r.gender = Some(value.into());
         person(r).gender = Some(value.into());
     })
 }
 
 fn nationality_everywhere(value: &'static str) -> Mutation {
     Box::new(move |r| {
-        r.nationality = value.into();
+        r.nationality = Some(value.into());
         person(r).nationality = Some(value.into());
     })
 }
@@ -141,7 +141,7 @@ fn required_fields() {
             mutate(|r| {
                 r.role_ids.clear();
                 user(r).roles.clear();
-                r.customer_category.id = None;
+                r.customer_category = None;
             }),
             &[
                 ("roleIds", REQUIRED_DISPUTED),
@@ -149,10 +149,10 @@ fn required_fields() {
             ],
         ),
         (
-            "empty pincode and place of birth",
+            "no pincode and no place of birth",
             mutate(|r| {
-                r.pincode.clear();
-                r.place_of_birth.clear();
+                r.pincode = None;
+                r.place_of_birth = None;
             }),
             &[
                 ("pincode", REQUIRED_DISPUTED),
@@ -548,7 +548,7 @@ fn new_user_state() {
 
 fn high_risk(parameters: &[(&str, &str)]) -> Req {
     let mut r: Req = registration();
-    r.customer_category.id = Some("fs-cat-b2c-high-001".into());
+    r.customer_category.as_mut().unwrap().id = Some("fs-cat-b2c-high-001".into());
     r.individual_customer.categorization = Some(
         serde_json::from_value(serde_json::json!({
             "id": "fs-cat-b2c-high-001",
@@ -584,7 +584,7 @@ fn category_against_the_hierarchy() {
     );
 
     let mut unknown = registration();
-    unknown.customer_category.id = Some("fs-cat-b2c-none".into());
+    unknown.customer_category.as_mut().unwrap().id = Some("fs-cat-b2c-none".into());
     assert_violations(
         "unknown category id",
         with(&unknown),
@@ -671,7 +671,7 @@ fn every_mistake_at_once() {
     password_everywhere("short")(&mut r);
     nationality_everywhere("Lithuania")(&mut r);
     r.matching_password = Sensitive::from("other");
-    r.phone = "0600".into();
+    r.phone = Some("0600".into());
     let err = r.validate_in(&context());
     for (path, rule) in [
         ("email", EMAIL_SYNTAX),
@@ -917,7 +917,7 @@ fn upload(content: &str) -> UploadVerificationDocumentRequest {
         verification_id: Some("825f84a5-3c1e-4b7a-9d2f-6e8a1b4c7d90".into()),
         customer_id: Some("2dac1793-8e4f-4c6a-b1d2-7f3e9a5c0b18".into()),
         document_type: "PASSPORT".into(),
-        mime_type: "application/pdf".into(),
+        mime_type: Some("application/pdf".into()),
         file_name: "passport.pdf".into(),
         file_content: content.into(),
         file_size: None,
@@ -935,7 +935,7 @@ fn document_rules() {
     assert_eq!(
         UploadVerificationDocumentRequest {
             document_type: "PROOF_OF_ADDRESS".into(),
-            mime_type: "image/png".into(),
+            mime_type: Some("image/png".into()),
             file_size: Some(21),
             ..upload(PDF)
         }
@@ -962,7 +962,7 @@ fn document_rules() {
         (
             "GIF",
             UploadVerificationDocumentRequest {
-                mime_type: "image/gif".into(),
+                mime_type: Some("image/gif".into()),
                 ..upload(PDF)
             },
             &[("mimeType", DOCUMENT_MIME)],
@@ -970,7 +970,7 @@ fn document_rules() {
         (
             "Word",
             UploadVerificationDocumentRequest {
-                mime_type: "application/msword".into(),
+                mime_type: Some("application/msword".into()),
                 ..upload(PDF)
             },
             &[("mimeType", DOCUMENT_MIME)],

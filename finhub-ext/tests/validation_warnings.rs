@@ -54,14 +54,14 @@ async fn warnings_are_sent_and_logged_by_rule_and_path_errors_are_not_sent() {
     // FinHub's own examples send the country's name (I-11) and leave the
     // pincode out (I-12): warnings, and the request goes.
     let mut request = registration();
-    request.nationality = "Lithuania".into();
+    request.nationality = Some("Lithuania".into());
     request
         .individual_customer
         .person
         .as_mut()
         .unwrap()
         .nationality = Some("Lithuania".into());
-    request.pincode.clear();
+    request.pincode = None;
     client.register_customer(&request).await.unwrap();
     assert_eq!(registered.calls_async().await, 1);
 

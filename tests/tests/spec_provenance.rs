@@ -366,7 +366,7 @@ fn uploads_may_carry_the_latest_doc_id() {
     );
     let mut body = serde_json::to_value(types::UploadVerificationDocumentRequest {
         document_type: "PASSPORT".into(),
-        mime_type: "application/pdf".into(),
+        mime_type: Some("application/pdf".into()),
         file_name: "passport.pdf".into(),
         file_content: "JVBERi0xLjQKJeLjz9MKJSVFT0YK".into(),
         doc_id: Some("6f1c2a9e-4b7d-4e3a-9c8f-2d5b1a0e7c63".into()),

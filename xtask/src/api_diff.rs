@@ -506,26 +506,55 @@ fn compare_schemas(old: &Model, new: &Model, out: &mut Vec<Change>) {
                     field_subject,
                     format!("changed type: {sig} → {sig2}"),
                 ),
-                Some(_) if r1.contains(field) != r2.contains(field) => {
-                    let (severity, what) = if r2.contains(field) {
-                        (
-                            Severity::Breaking,
-                            "became required (its Rust type loses `Option`)",
-                        )
-                    } else if keeps_rust_type(after, field) {
-                        (
-                            Severity::Warning,
-                            "became optional with a default (its Rust type stays; an absent value reads as the default)",
-                        )
-                    } else {
-                        (
-                            Severity::Breaking,
-                            "became optional (its Rust type becomes `Option`)",
-                        )
+                Some(_) => {
+                    // `T` or `Option<T>`: required, or optional with a
+                    // default (or a collection), keeps `T`.
+                    let optional = |schema: &Value, required: &BTreeSet<String>| {
+                        !(required.contains(field) || keeps_rust_type(schema, field))
                     };
-                    push(out, severity, field_subject, what.to_string());
+                    let (o1, o2) = (optional(before, &r1), optional(after, &r2));
+                    let (q1, q2) = (r1.contains(field), r2.contains(field));
+                    let how = match (q1, q2) {
+                        (false, true) => "became required",
+                        (true, false) => "became optional",
+                        _ if o2 => "lost its default",
+                        _ => "gained a default",
+                    };
+                    if o1 != o2 {
+                        let rust = if o2 {
+                            "its Rust type becomes `Option`"
+                        } else {
+                            "its Rust type loses `Option`"
+                        };
+                        push(
+                            out,
+                            Severity::Breaking,
+                            field_subject,
+                            format!("{how} ({rust})"),
+                        );
+                    } else if q1 != q2 && q2 && request {
+                        push(
+                            out,
+                            Severity::Breaking,
+                            field_subject,
+                            "became required (requests without it are refused)".to_string(),
+                        );
+                    } else if q1 != q2 && !q2 {
+                        push(
+                            out,
+                            Severity::Warning,
+                            field_subject,
+                            "became optional (its Rust type stays: an absent value reads as its default or empty)".to_string(),
+                        );
+                    } else if q1 != q2 {
+                        push(
+                            out,
+                            Severity::Compatible,
+                            field_subject,
+                            format!("{how} (its Rust type stays)"),
+                        );
+                    }
                 }
-                Some(_) => {}
             }
         }
         for (field, sig) in &p2 {

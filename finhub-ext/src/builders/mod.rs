@@ -36,7 +36,7 @@
 //!     .category("fs-cat-b2c-low-001", "Individual Standard")
 //!     .build()
 //!     .expect("a valid registration");
-//! assert_eq!(registration.nationality, "LT");
+//! assert_eq!(registration.nationality.as_deref(), Some("LT"));
 //! let person = registration.individual_customer.person.as_ref().unwrap();
 //! assert_eq!(person.email.as_deref(), Some("marcus.jensen@example.com"));
 //!

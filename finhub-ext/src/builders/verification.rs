@@ -188,7 +188,7 @@ impl DocumentUploadBuilder {
         }
         let body = UploadVerificationDocumentRequest {
             document_type: self.document_type.as_str().to_string(),
-            mime_type: self.mime.as_str().to_string(),
+            mime_type: Some(self.mime.as_str().to_string()),
             file_name: self.file_name.clone(),
             file_content: if too_large {
                 String::new()

@@ -171,8 +171,12 @@ impl Validate for UploadVerificationDocumentRequest {
                 ),
             );
         }
-        if let Some(mime) = disputed(&mut out, "mimeType", Some(&self.mime_type), LATEST_UPLOAD)
-            && DocumentMime::from_code(mime).is_none()
+        if let Some(mime) = disputed(
+            &mut out,
+            "mimeType",
+            self.mime_type.as_deref(),
+            LATEST_UPLOAD,
+        ) && DocumentMime::from_code(mime).is_none()
         {
             out.push(
                 "mimeType",

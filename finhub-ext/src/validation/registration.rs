@@ -70,7 +70,7 @@ fn registration(
     if let Some(email) = required(out, "email", Some(&r.email)) {
         rules::email(out, "email", email);
     }
-    if let Some(phone) = disputed(out, "phone", Some(&r.phone), FLOW_OMITS) {
+    if let Some(phone) = disputed(out, "phone", r.phone.as_deref(), FLOW_OMITS) {
         rules::phone(out, "phone", phone);
     }
     if required(out, "password", Some(r.password.expose())).is_some() {
@@ -85,17 +85,23 @@ fn registration(
             "`matchingPassword` must equal `password` exactly",
         );
     }
-    if let Some(dob) = disputed(out, "dateOfBirth", Some(&r.date_of_birth), PROSE_SILENT) {
+    if let Some(dob) = disputed(out, "dateOfBirth", r.date_of_birth.as_deref(), PROSE_SILENT) {
         rules::past_date(out, "dateOfBirth", dob, context);
     }
-    if let Some(gender) = disputed(out, "gender", Some(&r.gender), PROSE_SILENT) {
+    if let Some(gender) = disputed(out, "gender", r.gender.as_deref(), PROSE_SILENT) {
         rules::gender(out, "gender", gender);
     }
-    if let Some(nationality) = disputed(out, "nationality", Some(&r.nationality), PROSE_SILENT) {
+    if let Some(nationality) = disputed(out, "nationality", r.nationality.as_deref(), PROSE_SILENT)
+    {
         rules::country(out, "nationality", nationality);
     }
-    disputed(out, "placeOfBirth", Some(&r.place_of_birth), PROSE_SILENT);
-    disputed(out, "pincode", Some(&r.pincode), PROSE_OPTIONAL);
+    disputed(
+        out,
+        "placeOfBirth",
+        r.place_of_birth.as_deref(),
+        PROSE_SILENT,
+    );
+    disputed(out, "pincode", r.pincode.as_deref(), PROSE_OPTIONAL);
     if r.role_ids.is_empty() {
         out.push(
             "roleIds",
@@ -107,7 +113,7 @@ fn registration(
     disputed(
         out,
         "customerCategory.id",
-        r.customer_category.id.as_deref(),
+        r.customer_category.as_ref().and_then(|c| c.id.as_deref()),
         PROSE_OPTIONAL,
     );
     not_blank_if_sent(out, "tenantId", r.tenant_id.as_deref());
@@ -142,7 +148,7 @@ fn registration(
     }
     if let Some(categorization) = &ic.categorization
         && let (Some(top), Some(nested)) = (
-            present(r.customer_category.id.as_deref()),
+            present(r.customer_category.as_ref().and_then(|c| c.id.as_deref())),
             present(categorization.id.as_deref()),
         )
     {
@@ -165,7 +171,7 @@ fn duplicated(
     out: &mut Violations,
     field: &str,
     nested: Option<&str>,
-    top: &str,
+    top: Option<&str>,
     why: Option<&str>,
     format: impl FnOnce(&mut Violations, &str, &str),
 ) {
@@ -176,7 +182,9 @@ fn duplicated(
     };
     if let Some(value) = value {
         format(out, &path, value);
-        if !blank(Some(top)) {
+        if let Some(top) = top
+            && !blank(Some(top))
+        {
             same(out, &path, field, value == top);
         }
     }
@@ -193,7 +201,7 @@ fn person(
         out,
         "firstName",
         p.first_name.as_deref(),
-        &r.first_name,
+        Some(&r.first_name),
         None,
         |_, _, _| {},
     );
@@ -201,7 +209,7 @@ fn person(
         out,
         "lastName",
         p.last_name.as_deref(),
-        &r.last_name,
+        Some(&r.last_name),
         None,
         |_, _, _| {},
     );
@@ -209,7 +217,7 @@ fn person(
         out,
         "email",
         p.email.as_deref(),
-        &r.email,
+        Some(&r.email),
         None,
         rules::email,
     );
@@ -217,7 +225,7 @@ fn person(
         out,
         "dateOfBirth",
         p.date_of_birth.as_deref(),
-        &r.date_of_birth,
+        r.date_of_birth.as_deref(),
         Some(PERSON_SILENT),
         |out, path, v| rules::past_date(out, path, v, context),
     );
@@ -225,7 +233,7 @@ fn person(
         out,
         "gender",
         p.gender.as_deref(),
-        &r.gender,
+        r.gender.as_deref(),
         Some(PERSON_SILENT),
         rules::gender,
     );
@@ -233,7 +241,7 @@ fn person(
         out,
         "nationality",
         p.nationality.as_deref(),
-        &r.nationality,
+        r.nationality.as_deref(),
         Some(PERSON_SILENT),
         rules::country,
     );
@@ -241,13 +249,14 @@ fn person(
         (
             "placeOfBirth",
             p.place_of_birth.as_deref(),
-            &r.place_of_birth,
+            r.place_of_birth.as_deref(),
         ),
-        ("pincode", p.pincode.as_deref(), &r.pincode),
+        ("pincode", p.pincode.as_deref(), r.pincode.as_deref()),
     ] {
         let path = format!("{PERSON}.{field}");
         not_blank_if_sent(out, &path, nested);
         if let Some(value) = present(nested)
+            && let Some(top) = top
             && !blank(Some(top))
         {
             same(out, &path, field, value == top);
@@ -360,7 +369,7 @@ fn category(
     r: &IndividualRegistrationRequest,
     hierarchy: &CategorizationHierarchy,
 ) {
-    let id = present(r.customer_category.id.as_deref());
+    let id = present(r.customer_category.as_ref().and_then(|c| c.id.as_deref()));
     let chosen: Option<&Category> = id.and_then(|id| {
         hierarchy
             .categories

@@ -154,14 +154,16 @@ fn strong_password(password: &str) -> bool {
 /// Field-level checks of a decoded request.
 fn field_errors(request: &IndividualRegistrationRequest, today: NaiveDate) -> Vec<FieldError> {
     let mut errors = Vec::new();
+    // Fields FinHub's pages disagree on requiring (facts I-12) may be
+    // absent; a value that is sent must not be blank.
     for (field, value) in [
-        ("firstName", &request.first_name),
-        ("lastName", &request.last_name),
-        ("nationality", &request.nationality),
-        ("placeOfBirth", &request.place_of_birth),
-        ("pincode", &request.pincode),
+        ("firstName", Some(&request.first_name)),
+        ("lastName", Some(&request.last_name)),
+        ("nationality", request.nationality.as_ref()),
+        ("placeOfBirth", request.place_of_birth.as_ref()),
+        ("pincode", request.pincode.as_ref()),
     ] {
-        if value.trim().is_empty() {
+        if value.is_some_and(|v| v.trim().is_empty()) {
             errors.push(FieldError::new(field, format!("{field} must not be blank")));
         }
     }
@@ -171,7 +173,9 @@ fn field_errors(request: &IndividualRegistrationRequest, today: NaiveDate) -> Ve
             "email must be a valid e-mail address",
         ));
     }
-    if !valid_phone(request.phone.trim()) {
+    if let Some(phone) = &request.phone
+        && !valid_phone(phone.trim())
+    {
         errors.push(FieldError::new(
             "phone",
             "phone must be in E.164 format with country code (e.g. +37060012345)",
@@ -183,14 +187,18 @@ fn field_errors(request: &IndividualRegistrationRequest, today: NaiveDate) -> Ve
             "password must have at least 8 characters with upper- and lower-case letters, a digit and a special character",
         ));
     }
-    match NaiveDate::parse_from_str(request.date_of_birth.trim(), "%Y-%m-%d") {
-        Ok(date) if date < today => {}
-        _ => errors.push(FieldError::new(
-            "dateOfBirth",
-            "dateOfBirth must be a past date in YYYY-MM-DD format",
-        )),
+    if let Some(date_of_birth) = &request.date_of_birth {
+        match NaiveDate::parse_from_str(date_of_birth.trim(), "%Y-%m-%d") {
+            Ok(date) if date < today => {}
+            _ => errors.push(FieldError::new(
+                "dateOfBirth",
+                "dateOfBirth must be a past date in YYYY-MM-DD format",
+            )),
+        }
     }
-    if !GENDERS.contains(&request.gender.as_str()) {
+    if let Some(gender) = &request.gender
+        && !GENDERS.contains(&gender.as_str())
+    {
         errors.push(FieldError::new(
             "gender",
             "gender must be one of MALE, FEMALE, OTHER",
@@ -207,11 +215,12 @@ fn field_errors(request: &IndividualRegistrationRequest, today: NaiveDate) -> Ve
             ));
         }
     }
+    // `customerCategory` may be absent (facts I-12); a category that is
+    // sent must name one.
     if request
         .customer_category
-        .id
-        .as_deref()
-        .is_none_or(|id| id.trim().is_empty())
+        .as_ref()
+        .is_some_and(|c| c.id.as_deref().is_none_or(|id| id.trim().is_empty()))
     {
         errors.push(FieldError::required("customerCategory.id"));
     }
@@ -246,20 +255,20 @@ fn person_of(request: &IndividualRegistrationRequest, email: &str) -> Person {
         })
         .collect();
     if contacts.is_empty() {
-        contacts = vec![
-            Contact {
-                id: Some(ids::person_id()),
-                type_: Some("EMAIL".into()),
-                value: Some(email.to_string()),
-                is_primary: Some(true),
-            },
-            Contact {
+        contacts = vec![Contact {
+            id: Some(ids::person_id()),
+            type_: Some("EMAIL".into()),
+            value: Some(email.to_string()),
+            is_primary: Some(true),
+        }];
+        if let Some(phone) = request.phone.as_deref().map(str::trim) {
+            contacts.push(Contact {
                 id: Some(ids::person_id()),
                 type_: Some("PHONE".into()),
-                value: Some(request.phone.trim().to_string()),
+                value: Some(phone.to_string()),
                 is_primary: Some(false),
-            },
-        ];
+            });
+        }
     }
     Person {
         id: Some(ids::person_id()),
@@ -277,10 +286,16 @@ fn person_of(request: &IndividualRegistrationRequest, email: &str) -> Person {
         first_name: Some(first),
         last_name: Some(last),
         email: Some(email.to_string()),
-        date_of_birth: Some(request.date_of_birth.trim().to_string()),
-        gender: Some(request.gender.clone()),
-        nationality: Some(country(&request.nationality)),
-        place_of_birth: Some(request.place_of_birth.trim().to_string()),
+        date_of_birth: request
+            .date_of_birth
+            .as_deref()
+            .map(|d| d.trim().to_string()),
+        gender: request.gender.clone(),
+        nationality: request.nationality.as_deref().map(country),
+        place_of_birth: request
+            .place_of_birth
+            .as_deref()
+            .map(|p| p.trim().to_string()),
         addresses: sent
             .addresses
             .into_iter()
@@ -314,7 +329,16 @@ pub(crate) async fn register_individual_customer(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let category = request.customer_category.id.as_deref().unwrap_or("").trim();
+    // Without a category the customer gets the tenant's first individual
+    // category ("the system automatically assigns the customer to the B2C
+    // Individual category", facts §2.2).
+    let category = request
+        .customer_category
+        .as_ref()
+        .and_then(|c| c.id.as_deref())
+        .map(str::trim)
+        .or_else(|| state.catalog.individual_ids().next())
+        .unwrap_or_default();
     let high_risk = match state.catalog.classify(category) {
         CategoryMatch::Individual { high_risk } => high_risk,
         CategoryMatch::Business => {
@@ -347,8 +371,13 @@ pub(crate) async fn register_individual_customer(
         email: email.clone(),
         first_name: request.first_name.trim().to_string(),
         last_name: request.last_name.trim().to_string(),
-        phone: request.phone.trim().to_string(),
-        gender: request.gender.clone(),
+        phone: request
+            .phone
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        gender: request.gender.clone().unwrap_or_default(),
         person: person_of(&request, &email),
         user: User {
             id: ids::user_id(),

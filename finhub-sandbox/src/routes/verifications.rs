@@ -61,6 +61,26 @@ const DOCUMENT_TYPES: [&str; 12] = [
     "BENEFICIAL_OWNERSHIP",
 ];
 
+/// The document's MIME type: as sent, or from the file name's extension.
+fn mime_of(request: &UploadVerificationDocumentRequest) -> String {
+    match request.mime_type.as_deref().map(str::trim) {
+        Some(mime) => mime.to_ascii_lowercase(),
+        None => {
+            let name = request.file_name.trim().to_ascii_lowercase();
+            let by_extension = [
+                (".pdf", "application/pdf"),
+                (".jpg", "image/jpeg"),
+                (".jpeg", "image/jpeg"),
+                (".png", "image/png"),
+            ];
+            by_extension
+                .iter()
+                .find(|(ext, _)| name.ends_with(ext))
+                .map_or_else(String::new, |(_, mime)| (*mime).to_string())
+        }
+    }
+}
+
 fn view(state: &AppState, verification: &Verification) -> VerificationView {
     let approved = verification.status == VerificationStatus::Approved;
     VerificationView {
@@ -313,13 +333,14 @@ fn check_document(
             ),
         ));
     }
-    let mime = request.mime_type.trim().to_ascii_lowercase();
+    // `mimeType` may be absent ([LATEST] does not send it, facts §2.9); it
+    // then follows the file name's extension.
+    let mime = mime_of(request);
     if !MIME_TYPES.contains(&mime.as_str()) {
         errors.push(FieldError::new(
             "mimeType",
             format!(
-                "Unsupported MIME type '{}' (allowed: {})",
-                request.mime_type,
+                "Unsupported MIME type '{mime}' (allowed: {}; without mimeType the file name's extension decides)",
                 MIME_TYPES.join(", ")
             ),
         ));
@@ -386,7 +407,7 @@ pub(crate) async fn upload_verification_document(
         id: ids::uuid(),
         document_type,
         file_name: request.file_name.trim().to_string(),
-        mime_type: request.mime_type.trim().to_ascii_lowercase(),
+        mime_type: mime_of(&request),
 
         uploaded_at: state.clock.now(),
         description: request.description.clone(),
@@ -572,7 +593,7 @@ mod tests {
             file_content: content.into(),
             file_name: "passport.pdf".into(),
             file_size: None,
-            mime_type: mime.into(),
+            mime_type: Some(mime.into()),
             verification_id: None,
         }
     }

@@ -179,7 +179,7 @@ async fn generated_client_completes_the_journey() {
                     file_content: PDF_BASE64.into(),
                     file_name: "document.pdf".into(),
                     file_size: None,
-                    mime_type: "application/pdf".into(),
+                    mime_type: Some("application/pdf".into()),
                     verification_id: Some(verification_id.clone()),
                 },
             )
