@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use finhub_ext::builders::{Gender, PostalAddress, RegistrationBuilder};
 use finhub_ext::{AdminCredentials, CustomerCredentials, FinhubClient, ManualClock, RetryPolicy};
-use finhub_sandbox::Sandbox;
+use finhub_sandbox::{ExposeSecret, Sandbox};
 use serde_json::{Value, json};
 
 use crate::load::{self, Sample};
@@ -432,8 +432,8 @@ async fn throughput(
         c.organization_id, c.admin_user_id
     );
     let admin_body = json!({
-        "username": c.admin_username, "password": c.admin_password.expose(),
-        "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+        "username": c.admin_username, "password": c.admin_password.expose_secret(),
+        "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
     });
     let token = {
         let response: Value = raw_headers(

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use std::collections::BTreeMap;
 
 use assert_cmd::cargo::CommandCargoExt;
-use finhub_sandbox::{FaultRule, Operation, Sandbox, SideEffects};
+use finhub_sandbox::{ExposeSecret, FaultRule, Operation, Sandbox, SideEffects};
 use serde_json::Value;
 
 fn finhub() -> Command {
@@ -29,12 +29,12 @@ fn onboard_against(sandbox: &Sandbox, extra: &[&str]) -> Output {
         .args(["onboard", "--base-url", sandbox.base_url()])
         .args(extra)
         .env("FINHUB_TENANT_ID", &c.tenant_id)
-        .env("FINHUB_TENANT_KEY", c.tenant_key.expose())
-        .env("FINHUB_TENANT_SECRET", c.tenant_secret.expose())
+        .env("FINHUB_TENANT_KEY", c.tenant_key.expose_secret())
+        .env("FINHUB_TENANT_SECRET", c.tenant_secret.expose_secret())
         .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
         .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
         .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
-        .env("FINHUB_ADMIN_PASSWORD", c.admin_password.expose())
+        .env("FINHUB_ADMIN_PASSWORD", c.admin_password.expose_secret())
         .output()
         .unwrap()
 }
@@ -259,8 +259,8 @@ async fn wrong_credentials_are_a_one_line_error_without_secrets() {
         finhub()
             .args(["onboard", "--base-url", sandbox.base_url()])
             .env("FINHUB_TENANT_ID", &c.tenant_id)
-            .env("FINHUB_TENANT_KEY", c.tenant_key.expose())
-            .env("FINHUB_TENANT_SECRET", c.tenant_secret.expose())
+            .env("FINHUB_TENANT_KEY", c.tenant_key.expose_secret())
+            .env("FINHUB_TENANT_SECRET", c.tenant_secret.expose_secret())
             .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
             .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
             .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
@@ -277,7 +277,7 @@ async fn wrong_credentials_are_a_one_line_error_without_secrets() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     let all = format!("{stderr}{}", text(&out.stdout));
     assert!(
-        !all.contains("Wrong-password-canary-1!") && !all.contains(c.tenant_secret.expose()),
+        !all.contains("Wrong-password-canary-1!") && !all.contains(c.tenant_secret.expose_secret()),
         "{all}"
     );
 }
@@ -699,8 +699,8 @@ async fn secrets_are_read_from_files_and_standard_input() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("tenant-key");
     let secret = dir.path().join("tenant-secret");
-    std::fs::write(&key, format!("{}\n", c.tenant_key.expose())).unwrap();
-    std::fs::write(&secret, c.tenant_secret.expose()).unwrap();
+    std::fs::write(&key, format!("{}\n", c.tenant_key.expose_secret())).unwrap();
+    std::fs::write(&secret, c.tenant_secret.expose_secret()).unwrap();
     for stdin_flag in [
         vec!["--admin-password-stdin"],
         vec!["--admin-password-file", "-"],
@@ -721,7 +721,7 @@ async fn secrets_are_read_from_files_and_standard_input() {
                 .spawn()
                 .unwrap();
             let mut stdin = child.stdin.take().unwrap();
-            writeln!(stdin, "{}", c.admin_password.expose()).unwrap();
+            writeln!(stdin, "{}", c.admin_password.expose_secret()).unwrap();
             drop(stdin);
             child.wait_with_output().unwrap()
         });

@@ -3,14 +3,18 @@
 //! [`SandboxCredentials`], what a client needs to log in.
 //!
 //! The seeded secrets are the sandbox's own and are not real FinHub
-//! credentials; they are still kept in [`Sensitive`] so that `Debug` output
-//! and logs never show them.
+//! credentials; they are still kept in secret types so that `Debug` output
+//! and logs never show them: [`Sensitive`] (the generated request types'
+//! secret type, which the login handlers compare with) in the
+//! configuration, [`SecretString`] (the one finhub-ext's client takes) in
+//! the credentials handed to clients.
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 use std::time::Duration;
 
 use finhub_api::Sensitive;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::choice::UnknownChoice;
 use crate::control_token::ControlToken;
@@ -453,18 +457,20 @@ impl SandboxConfig {
             organization_id: self.organization_id.clone(),
             admin_user_id: self.admin_user_id.clone(),
             admin_username: self.admin_username.clone(),
-            admin_password: self.admin_password.clone(),
-            tenant_key: self.tenant_key.clone(),
-            tenant_secret: self.tenant_secret.clone(),
+            admin_password: SecretString::from(self.admin_password.expose()),
+            tenant_key: SecretString::from(self.tenant_key.expose()),
+            tenant_secret: SecretString::from(self.tenant_secret.expose()),
             token_lifetime: self.token_lifetime,
         }
     }
 }
 
 /// What a client needs to use a sandbox: where it is, the tenant, and the
-/// admin login. `Debug` redacts the secrets; [`render`](Self::render) shows
-/// them, for the operator of a standalone sandbox.
-#[derive(Clone, Debug)]
+/// admin login. The secrets are [`SecretString`]s, as finhub-ext's builder
+/// takes them (read one with [`ExposeSecret::expose_secret`]); `Debug`
+/// redacts them; [`render`](Self::render) shows them, for the operator of a
+/// standalone sandbox.
+#[derive(Clone)]
 pub struct SandboxCredentials {
     /// Base URL of the running sandbox (`None` when built from a bare config).
     pub base_url: Option<String>,
@@ -477,13 +483,29 @@ pub struct SandboxCredentials {
     /// Admin username.
     pub admin_username: String,
     /// Admin password.
-    pub admin_password: Sensitive,
+    pub admin_password: SecretString,
     /// Tenant API key (login bodies).
-    pub tenant_key: Sensitive,
+    pub tenant_key: SecretString,
     /// Tenant API secret (login bodies).
-    pub tenant_secret: Sensitive,
+    pub tenant_secret: SecretString,
     /// Access-token lifetime.
     pub token_lifetime: Duration,
+}
+
+impl fmt::Debug for SandboxCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxCredentials")
+            .field("base_url", &self.base_url)
+            .field("tenant_id", &self.tenant_id)
+            .field("organization_id", &self.organization_id)
+            .field("admin_user_id", &self.admin_user_id)
+            .field("admin_username", &self.admin_username)
+            .field("admin_password", &"** redacted **")
+            .field("tenant_key", &"** redacted **")
+            .field("tenant_secret", &"** redacted **")
+            .field("token_lifetime", &self.token_lifetime)
+            .finish()
+    }
 }
 
 impl SandboxCredentials {
@@ -502,9 +524,9 @@ impl SandboxCredentials {
         line("organization id", &self.organization_id);
         line("admin user id", &self.admin_user_id);
         line("admin username", &self.admin_username);
-        line("admin password", self.admin_password.expose());
-        line("tenant key", self.tenant_key.expose());
-        line("tenant secret", self.tenant_secret.expose());
+        line("admin password", self.admin_password.expose_secret());
+        line("tenant key", self.tenant_key.expose_secret());
+        line("tenant secret", self.tenant_secret.expose_secret());
         line(
             "token lifetime",
             &format!("{} s", self.token_lifetime.as_secs()),
@@ -527,7 +549,23 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains(DEFAULT_ADMIN_PASSWORD), "{debug}");
         assert!(!debug.contains(DEFAULT_TENANT_SECRET), "{debug}");
-        assert!(!format!("{:?}", config.credentials()).contains(DEFAULT_TENANT_KEY));
+        let credentials = format!("{:?}", config.credentials());
+        for secret in [
+            DEFAULT_ADMIN_PASSWORD,
+            DEFAULT_TENANT_KEY,
+            DEFAULT_TENANT_SECRET,
+        ] {
+            assert!(!credentials.contains(secret), "{credentials}");
+        }
+        assert_eq!(
+            credentials.matches("** redacted **").count(),
+            3,
+            "{credentials}"
+        );
+        assert!(
+            credentials.contains(DEFAULT_ADMIN_USERNAME),
+            "{credentials}"
+        );
     }
 
     #[test]

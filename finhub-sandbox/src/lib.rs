@@ -277,5 +277,8 @@ pub use limits::{
 pub use outbox::{ActivationCodes, MessageKind, OutboxMessage};
 pub use profile::Profile;
 pub use review::{ReviewError, ReviewMode};
+/// The secret type of [`SandboxCredentials`] (re-exported from `secrecy`,
+/// as finhub-ext does) and the trait that reads one.
+pub use secrecy::{ExposeSecret, SecretString};
 pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
 pub use stats::{SideEffects, Stats};

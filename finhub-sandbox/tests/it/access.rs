@@ -3,6 +3,7 @@
 //! another customer's token (403, nothing done); the table itself against
 //! FinHub's pages and against the client's default routes.
 
+use finhub_sandbox::ExposeSecret;
 use finhub_sandbox::{Access, Either, Operation, Sandbox, TokenKind};
 use serde_json::json;
 
@@ -110,8 +111,8 @@ async fn call(
                 c.organization_id, c.admin_user_id
             ),
             Some(json!({
-                "username": c.admin_username, "password": c.admin_password.expose(),
-                "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+                "username": c.admin_username, "password": c.admin_password.expose_secret(),
+                "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
             })),
         ),
         Op::CreateCustomerSession => (
@@ -121,7 +122,7 @@ async fn call(
             ),
             Some(json!({
                 "username": customer.email, "password": common::PASSWORD,
-                "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+                "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
             })),
         ),
         Op::GetCategorizationHierarchy => (

@@ -1,6 +1,7 @@
 //! Logins and tokens: bad password, bad tenant keys, lockout and unlock,
 //! expiry, logout, refresh rotation. (Token kinds and owners: `access.rs`.)
 
+use finhub_sandbox::ExposeSecret;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
@@ -59,7 +60,7 @@ async fn admin_login_issues_documented_tokens() {
     let key_prefix: String = sandbox
         .credentials()
         .tenant_key
-        .expose()
+        .expose_secret()
         .chars()
         .take(8)
         .collect();
@@ -90,15 +91,15 @@ async fn bad_credentials_bad_keys_and_unknown_paths() {
         c.organization_id, c.admin_user_id
     );
     for (key, secret) in [
-        ("wrong-key", c.tenant_secret.expose()),
-        (c.tenant_key.expose(), "wrong-secret"),
+        ("wrong-key", c.tenant_secret.expose_secret()),
+        (c.tenant_key.expose_secret(), "wrong-secret"),
     ] {
         api.send(
             Operation::CreateAdminSession,
             &path,
             None,
             Some(json!({
-                "username": c.admin_username, "password": c.admin_password.expose(),
+                "username": c.admin_username, "password": c.admin_password.expose_secret(),
                 "tenantKey": key, "tenantSecret": secret,
             })),
         )
@@ -110,7 +111,9 @@ async fn bad_credentials_bad_keys_and_unknown_paths() {
             Operation::CreateAdminSession,
             &path,
             None,
-            Some(json!({"username": c.admin_username, "password": c.admin_password.expose()})),
+            Some(
+                json!({"username": c.admin_username, "password": c.admin_password.expose_secret()}),
+            ),
         )
         .await;
     reply.expect_error(403, "Invalid Tenant Keys");
@@ -119,7 +122,7 @@ async fn bad_credentials_bad_keys_and_unknown_paths() {
             Operation::CreateAdminSession,
             &path,
             None,
-            Some(json!({"tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose()})),
+            Some(json!({"tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret()})),
         )
         .await;
     reply.expect_error(400, "Request validation failed");
@@ -132,8 +135,8 @@ async fn bad_credentials_bad_keys_and_unknown_paths() {
         ),
         None,
         Some(json!({
-            "username": c.admin_username, "password": c.admin_password.expose(),
-            "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+            "username": c.admin_username, "password": c.admin_password.expose_secret(),
+            "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
         })),
     )
     .await

@@ -2,6 +2,7 @@
 //! headers and records every response (for the schema test), and the steps
 //! of the journey.
 
+use finhub_sandbox::ExposeSecret;
 use std::sync::{Arc, Mutex};
 
 use finhub_sandbox::{Operation, Profile, Sandbox, SandboxCredentials, TokenKind};
@@ -208,7 +209,7 @@ impl Api {
     /// Admin login; the access token.
     pub async fn admin_login(&self) -> Session {
         let reply = self
-            .admin_login_with(self.credentials.admin_password.expose())
+            .admin_login_with(self.credentials.admin_password.expose_secret())
             .await;
         reply.expect(200);
         Session::from(&reply)
@@ -226,8 +227,8 @@ impl Api {
             Some(json!({
                 "username": c.admin_username,
                 "password": password,
-                "tenantKey": c.tenant_key.expose(),
-                "tenantSecret": c.tenant_secret.expose(),
+                "tenantKey": c.tenant_key.expose_secret(),
+                "tenantSecret": c.tenant_secret.expose_secret(),
             })),
         )
         .await
@@ -270,8 +271,8 @@ impl Api {
             Some(json!({
                 "username": username,
                 "password": password,
-                "tenantKey": c.tenant_key.expose(),
-                "tenantSecret": c.tenant_secret.expose(),
+                "tenantKey": c.tenant_key.expose_secret(),
+                "tenantSecret": c.tenant_secret.expose_secret(),
             })),
         )
         .await

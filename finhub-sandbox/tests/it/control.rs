@@ -2,6 +2,7 @@
 //! (DNS rebinding), and the control endpoints only with the control token.
 
 use chrono::Utc;
+use finhub_sandbox::ExposeSecret;
 use finhub_sandbox::{Clock, FaultRule, Operation, Sandbox, SandboxConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -13,9 +14,9 @@ fn login_request(sandbox: &Sandbox, host: &str) -> Vec<u8> {
     let c = sandbox.credentials();
     let body = json!({
         "username": c.admin_username,
-        "password": c.admin_password.expose(),
-        "tenantKey": c.tenant_key.expose(),
-        "tenantSecret": c.tenant_secret.expose(),
+        "password": c.admin_password.expose_secret(),
+        "tenantKey": c.tenant_key.expose_secret(),
+        "tenantSecret": c.tenant_secret.expose_secret(),
     })
     .to_string();
     format!(

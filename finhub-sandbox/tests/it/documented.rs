@@ -7,6 +7,7 @@
 //! `rules.rs`, the 10 MB document in `rules.rs`, the latency bound in
 //! `robustness.rs`.)
 
+use finhub_sandbox::ExposeSecret;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
@@ -246,8 +247,8 @@ async fn a_body_of_exactly_the_limit_is_read() {
     let login = |length: usize| {
         // A login whose JSON is padded with spaces to `length` bytes.
         let body = json!({
-            "username": c.admin_username, "password": c.admin_password.expose(),
-            "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+            "username": c.admin_username, "password": c.admin_password.expose_secret(),
+            "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
         })
         .to_string();
         let body = format!("{body}{}", " ".repeat(length - body.len()));
@@ -309,8 +310,8 @@ async fn shutdown_waits_five_seconds_for_open_requests_then_closes_them() {
             api.base, c.organization_id, c.admin_user_id
         ))
         .json(&json!({
-            "username": c.admin_username, "password": c.admin_password.expose(),
-            "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+            "username": c.admin_username, "password": c.admin_password.expose_secret(),
+            "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
         }));
     for (name, value) in common::standard_headers(&c.tenant_id) {
         request = request.header(name, value);

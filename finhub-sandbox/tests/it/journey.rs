@@ -2,6 +2,7 @@
 //! (what downstream code uses) and once through raw HTTP with every
 //! state-machine rule checked on the way.
 
+use finhub_sandbox::ExposeSecret;
 use std::sync::{Arc, Mutex};
 
 use finhub_api::Sensitive;
@@ -72,9 +73,9 @@ async fn generated_client_completes_the_journey() {
             &credentials.admin_user_id,
             &CreateAdminSessionRequest {
                 username: Some(credentials.admin_username.clone()),
-                password: Some(credentials.admin_password.clone()),
-                tenant_key: Some(credentials.tenant_key.clone()),
-                tenant_secret: Some(credentials.tenant_secret.clone()),
+                password: Some(credentials.admin_password.expose_secret().into()),
+                tenant_key: Some(credentials.tenant_key.expose_secret().into()),
+                tenant_secret: Some(credentials.tenant_secret.expose_secret().into()),
                 ..Default::default()
             },
         )
@@ -135,8 +136,8 @@ async fn generated_client_completes_the_journey() {
             &CreateIndividualSessionRequest {
                 username: Some(email.clone()),
                 password: Some(PASSWORD.into()),
-                tenant_key: Some(credentials.tenant_key.clone()),
-                tenant_secret: Some(credentials.tenant_secret.clone()),
+                tenant_key: Some(credentials.tenant_key.expose_secret().into()),
+                tenant_secret: Some(credentials.tenant_secret.expose_secret().into()),
                 ..Default::default()
             },
         )

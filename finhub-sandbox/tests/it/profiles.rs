@@ -3,6 +3,7 @@
 //! side effect; each difference of the runner and reference profiles, the
 //! right form working and the other refused without side effect.
 
+use finhub_sandbox::ExposeSecret;
 use std::collections::BTreeSet;
 
 use finhub_sandbox::{Access, Operation, Profile, Sandbox, SideEffects, TokenKind};
@@ -155,8 +156,8 @@ fn the_runner_pins_the_admin_token_where_its_pages_show_it() {
 fn admin_body(api: &Api, oas: bool) -> Value {
     let c = &api.credentials;
     let mut body = json!({
-        "username": c.admin_username, "password": c.admin_password.expose(),
-        "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose(),
+        "username": c.admin_username, "password": c.admin_password.expose_secret(),
+        "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret(),
     });
     if oas {
         body["role"] = json!("MASTER_ADMIN");
@@ -350,7 +351,7 @@ async fn runner_logins_answer_the_captured_form() {
         "errorType",
     ]);
     let reply = api
-        .admin_login_with(sandbox.credentials().admin_password.expose())
+        .admin_login_with(sandbox.credentials().admin_password.expose_secret())
         .await;
     reply.expect(200);
     assert_eq!(keys(reply.data()), captured, "{}", reply.text);
@@ -386,7 +387,7 @@ async fn runner_logins_answer_the_captured_form() {
     );
     // The opaque refresh token: `<uuid>-<userId>-<first 8 of the tenant key>`.
     let refresh = data["refreshToken"].as_str().unwrap();
-    let key = sandbox.credentials().tenant_key.expose().to_string();
+    let key = sandbox.credentials().tenant_key.expose_secret().to_string();
     let suffix = format!("-{}-{}", customer.user_id, &key[..8]);
     let uuid = refresh
         .strip_suffix(&suffix)

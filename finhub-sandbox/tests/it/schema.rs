@@ -8,6 +8,7 @@
 //! not declare (review mode's 202) is read with the declared 200's schema,
 //! as the client reads any 2xx (`success-status: any-2xx`, I-2).
 
+use finhub_sandbox::ExposeSecret;
 use std::collections::{BTreeSet, HashMap};
 
 use std::time::Duration;
@@ -159,8 +160,8 @@ async fn journey(api: &Api, sandbox: &Sandbox) {
         "/api/v2.1/admin/organization/x/users/y/sessions",
         None,
         Some(
-            json!({"username": c.admin_username, "password": c.admin_password.expose(),
-            "tenantKey": c.tenant_key.expose(), "tenantSecret": c.tenant_secret.expose()}),
+            json!({"username": c.admin_username, "password": c.admin_password.expose_secret(),
+            "tenantKey": c.tenant_key.expose_secret(), "tenantSecret": c.tenant_secret.expose_secret()}),
         ),
     )
     .await

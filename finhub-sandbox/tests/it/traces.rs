@@ -2,6 +2,7 @@
 //! nothing the sandbox traces carries a body, a token, a password or the
 //! tenant's keys.
 
+use finhub_sandbox::ExposeSecret;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -95,9 +96,9 @@ async fn spans_name_the_operation_and_never_carry_secrets() {
     assert!(text.contains("latency_ms="), "{text}");
     let credentials = sandbox.credentials();
     for secret in [
-        credentials.admin_password.expose(),
-        credentials.tenant_key.expose(),
-        credentials.tenant_secret.expose(),
+        credentials.admin_password.expose_secret(),
+        credentials.tenant_key.expose_secret(),
+        credentials.tenant_secret.expose_secret(),
         "WrongPass1!",
         common::PASSWORD,
         &admin.token,
