@@ -5,7 +5,7 @@
 //!    any finding fails).
 //! 2. Stoplight Prism serves `openapi.yaml` on 127.0.0.1 and validates every
 //!    request it receives; the journey runs against it through finhub-ext
-//!    (`tests/tests/prism_contract.rs`) and through the `finhub` CLI when
+//!    (`tests/tests/it/prism_contract.rs`) and through the `finhub` CLI when
 //!    present. A request that breaks the spec (missing required header,
 //!    wrong body) is refused by Prism and reported with the violation.
 //! 3. Prism is stopped afterwards, also on failure.
@@ -189,9 +189,10 @@ pub fn run_contract(root: &Path) -> Result<()> {
                 "-p",
                 "finhub-tests",
                 "--test",
-                "prism_contract",
+                "it",
                 "--",
                 "--ignored",
+                "prism_contract::",
             ])
             .env("FINHUB_CONTRACT_BASE_URL", &base_url)
             .current_dir(root),

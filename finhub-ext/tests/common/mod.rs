@@ -31,6 +31,16 @@ pub const LOGIN_PATH: &str =
 pub const SESSION_PATH: &str = "/api/v2.1/customer/individual/ff72a196-426a-4ab3-a2d3-e4c583a9bc88/users/6r1k1hw6npq/sessions/4a511e37-d2d8-4f2f-99ad-92ff5ddea020";
 pub const WALLETS_PATH: &str = "/api/v2.1/wallets/customer/ff72a196-426a-4ab3-a2d3-e4c583a9bc88";
 
+/// The name the test harness gives test `name` of the module `module`
+/// (its `module_path!()`): what `--exact` needs to run that one test again
+/// in a child process.
+pub fn test_name(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_string(),
+    }
+}
+
 pub fn start_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
         .unwrap()

@@ -8,13 +8,9 @@
 //! (c) any other failure (500, a timeout, a 401 at login): no alternative;
 //! (d) a pinned form or the fallback switched off: no switching.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use finhub_ext::alternatives::{ALTERNATIVES, Form, Trigger};
 use finhub_ext::api::types::CustomerVerificationRequest;
 use finhub_ext::builders::{ActivationBuilder, VerificationBuilder};
@@ -574,51 +570,6 @@ async fn the_admin_login_alternative_needs_no_admin_session_and_the_login_bearer
         (primary.calls_async().await, alternative.calls_async().await),
         (1, 0)
     );
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn the_learned_form_is_logged_once_by_operation() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let d = Double::start().await;
-    Case::RegistrationPath.logins(&d).await;
-    Case::RegistrationPath
-        .mocks(&d, Case::RegistrationPath.trigger())
-        .await;
-    let client = d.client();
-    Case::RegistrationPath.call(&client).await.unwrap();
-    Case::RegistrationPath.call(&client).await.unwrap();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let learned: Vec<&str> = logs
-        .lines()
-        .filter(|l| l.contains("learned which documented form"))
-        .collect();
-    assert_eq!(learned.len(), 1, "{logs}");
-    assert!(
-        learned[0].contains("register_individual_customer") && learned[0].contains("alternative"),
-        "{logs}"
-    );
-    assert!(!logs.contains("Canary-registration-password"), "{logs}");
 }
 
 #[tokio::test]

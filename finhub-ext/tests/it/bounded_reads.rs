@@ -2,13 +2,11 @@
 //! bodies alike, with or without `Content-Length`; tokens are capped at
 //! `MAX_TOKEN_BYTES` and a longer one is never sent as a header.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use finhub_ext::Operation;
 use finhub_ext::{CustomerCredentials, DEFAULT_MAX_RESPONSE_BYTES, Error, MAX_TOKEN_BYTES};
 use httpmock::prelude::*;

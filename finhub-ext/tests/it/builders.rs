@@ -1,8 +1,7 @@
 //! The builders: one fact given once lands in every place FinHub repeats
 //! it, typed inputs, normalization, and every mistake reported once.
 
-mod validation_fixtures;
-
+use crate::validation_fixtures::{context, hierarchy, today};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -10,7 +9,6 @@ use finhub_api::types::AcceptConsentConsentType;
 use finhub_ext::builders::*;
 use finhub_ext::validation::codes::*;
 use finhub_ext::validation::{MAX_DOCUMENT_BYTES, Severity, Validate};
-use validation_fixtures::{context, hierarchy, today};
 
 fn marcus() -> RegistrationBuilder {
     RegistrationBuilder::new()

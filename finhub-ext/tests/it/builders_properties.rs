@@ -3,11 +3,10 @@
 //! schema in the vendored `openapi.yaml` (JSON Schema draft 2020-12, the
 //! schema dialect of OpenAPI 3.1).
 
-mod validation_fixtures;
-
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
+use crate::validation_fixtures::{context, hierarchy, today};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
@@ -16,7 +15,6 @@ use finhub_ext::validation::{Validate, Violations};
 use jsonschema::Validator;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use validation_fixtures::{context, hierarchy, today};
 
 /// `components` of the vendored spec, as JSON.
 static COMPONENTS: LazyLock<Value> = LazyLock::new(|| {
@@ -71,7 +69,7 @@ fn conforms(name: &'static str, instance: Value) -> Result<(), TestCaseError> {
 
 #[test]
 fn the_schema_check_is_not_vacuous() {
-    let mut body = serde_json::to_value(validation_fixtures::registration()).unwrap();
+    let mut body = serde_json::to_value(crate::validation_fixtures::registration()).unwrap();
     assert!(schema("IndividualRegistrationRequest").is_valid(&body));
     // Nested schemas are reached through the spec's references, and formats
     // are checked.

@@ -1,9 +1,7 @@
 //! Statuses and envelopes map to the right `Error` variant, with the
 //! operation, the HTTP status and the server's code and message.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use finhub_ext::Operation;
 use finhub_ext::{CustomerCredentials, Error, FinhubClient};
 use httpmock::prelude::*;

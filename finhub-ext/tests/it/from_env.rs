@@ -15,7 +15,8 @@ const NAME: &str = "a_builder_from_the_environment_takes_a_callers_http_client";
 /// removed); returns whether it passed, and its output.
 fn in_child(vars: &[(&str, &str)], unset: &[&str]) -> (bool, String) {
     let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args([NAME, "--exact", "--test-threads=1", "--nocapture"]);
+    let name = crate::common::test_name(module_path!(), NAME);
+    command.args([name.as_str(), "--exact", "--test-threads=1", "--nocapture"]);
     command.env(CHILD, "1");
     for (name, value) in vars {
         command.env(name, value);

@@ -1,9 +1,7 @@
 //! Exact headers and token routing, per operation.
 
-mod common;
-
-use common::oracle;
-use common::*;
+use crate::common::oracle;
+use crate::common::*;
 use finhub_ext::EndUser;
 use httpmock::Mock;
 use httpmock::prelude::*;

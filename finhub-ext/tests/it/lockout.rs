@@ -3,9 +3,7 @@
 //! after a refused login the session sends no further login until its
 //! credentials are replaced.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use finhub_ext::Operation;
 use finhub_ext::{AdminCredentials, Error};
 use httpmock::prelude::*;

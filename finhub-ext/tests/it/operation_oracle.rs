@@ -5,11 +5,9 @@
 //! The other suites take their expectations from the oracle; this one says
 //! where the client's table departs from it.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::oracle::{self, Method, Role, Token};
+use crate::common::oracle::{self, Method, Role, Token};
 use finhub_ext::operation::{SessionRole, handling};
 use finhub_ext::retry::is_retryable_status;
 use finhub_ext::{Operation, RetryPolicy, TokenKind};

@@ -4,9 +4,7 @@
 //! the pipeline refuses any request (raw calls included) whose path does
 //! not match its operation's template.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use finhub_ext::Operation;
 use finhub_ext::api::types::{AcceptConsentConsentType, ActivationRequest};
 use finhub_ext::validation::codes::{PATH_DOT_SEGMENT, PATH_EMPTY};

@@ -2,11 +2,9 @@
 //! even with `HTTP_PROXY` set. The environment is set only for a child
 //! process running this test binary, never mutated in the test process.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 
 const CHILD: &str = "FINHUB_EXT_PROXY_TEST_CHILD";
@@ -47,7 +45,11 @@ async fn a_loopback_base_url_never_goes_through_http_proxy() {
         .await;
     let output = Command::new(std::env::current_exe().unwrap())
         .args([
-            "a_loopback_base_url_never_goes_through_http_proxy",
+            test_name(
+                module_path!(),
+                "a_loopback_base_url_never_goes_through_http_proxy",
+            )
+            .as_str(),
             "--exact",
             "--test-threads=1",
         ])

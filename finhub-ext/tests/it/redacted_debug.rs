@@ -3,9 +3,7 @@
 //! `redaction.rs`: its tracing capture must not share a test binary with
 //! calls made on other threads without a subscriber.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use finhub_ext::CustomerCredentials;
 use httpmock::prelude::*;
 

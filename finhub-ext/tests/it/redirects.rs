@@ -3,9 +3,7 @@
 //! `Location` names; a redirect that a caller-supplied HTTP client followed
 //! is detected and refused too.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use finhub_ext::Error;
 use httpmock::prelude::*;
 use serde_json::json;

@@ -4,12 +4,10 @@
 //! not from the client's own table. Back-off runs on a `ManualClock`:
 //! nothing sleeps, and every wait is read back exactly.
 
-mod common;
-
 use std::time::Duration;
 
-use common::oracle;
-use common::*;
+use crate::common::oracle;
+use crate::common::*;
 use finhub_ext::Operation;
 use finhub_ext::operation::TokenKind;
 use finhub_ext::{Error, FinhubClient, RetryPolicy};
@@ -67,7 +65,7 @@ async fn every_operation_is_retried_exactly_as_the_oracle_says_on_every_status()
             logins_except(&double, op.id).await;
             let target = failing(&double, method_of(op), &path_of(op), status, None).await;
             // Retries only: a documented alternative's second request (the
-            // other form after 403, 404, 405…) is `tests/alternatives.rs`'s.
+            // other form after 403, 404, 405…) is `tests/it/alternatives.rs`'s.
             let client = double.builder().form_fallback(false).build().unwrap();
             let mut customer = None;
             if op.id != "create_customer_session" {

@@ -4,11 +4,9 @@
 //! JSON without secrets, and a caller's own HTTP client keeps its
 //! `User-Agent` while the builder's timeout still applies.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use finhub_ext::builders::RegistrationBuilder;
 use finhub_ext::validation::Violations;
 // What a service's own signatures name, from the crate root only.

@@ -2,11 +2,9 @@
 //! refresh tokens, with fallback to login, and logout. Time is a
 //! `ManualClock`: nothing sleeps.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use finhub_ext::Error;
 use finhub_ext::Operation;
 use httpmock::prelude::*;

@@ -1,9 +1,7 @@
 //! The shapes FinHub really answers with (facts I-1, I-4, I-7, I-8, I-9,
 //! I-10, I-13, I-25, I-29, I-31, I-32), through the typed methods.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 

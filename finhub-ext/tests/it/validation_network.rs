@@ -7,12 +7,9 @@
 //! methods from the client's source, so a typed method added without a case
 //! here fails the suite.
 
-mod common;
-mod validation_fixtures;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use finhub_ext::Operation;
 use finhub_ext::api::types::{
     AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest, ApproveVerificationRequest,
@@ -41,7 +38,7 @@ const TYPED_METHODS_WITH_INPUT: [&str; 11] = [
 /// The public async methods of `FinhubClient` and `CustomerClient` in the
 /// client's source that take more than `self`, as `Type::method`.
 fn typed_methods_with_input_in_the_source() -> BTreeSet<String> {
-    let source = include_str!("../src/client.rs");
+    let source = include_str!("../../src/client.rs");
     let mut found = BTreeSet::new();
     let mut owner: Option<&str> = None;
     for (at, line) in source
@@ -153,7 +150,7 @@ async fn every_typed_method_refuses_invalid_input_and_sends_nothing() {
     let c = &mut checked;
 
     // FinhubClient.
-    let mut registration = validation_fixtures::registration();
+    let mut registration = crate::validation_fixtures::registration();
     registration.email = "marcus.example.com".into();
     registration.matching_password = "Different123!".into();
     let result = client.register_customer(&registration).await;

@@ -1,8 +1,7 @@
 //! Every documented rule, table-driven: at least one valid and two invalid
 //! cases each, asserting the JSON path and the rule code.
 
-mod validation_fixtures;
-
+use crate::validation_fixtures::{assert_violations, context, hierarchy, registration};
 use finhub_api::Sensitive;
 use finhub_api::types::{
     AcceptConsentConsentType, AcceptConsentRequest, ActivationRequest, ApproveVerificationRequest,
@@ -12,7 +11,6 @@ use finhub_api::types::{
 };
 use finhub_ext::validation::codes::*;
 use finhub_ext::validation::{Validate, parse_consent_type};
-use validation_fixtures::{assert_violations, context, hierarchy, registration};
 
 type Req = IndividualRegistrationRequest;
 type Mutation = Box<dyn Fn(&mut Req)>;

@@ -3,12 +3,7 @@
 //! errors, clients and credentials, nor in the tracing output captured at
 //! TRACE level (events and span fields), nor does the end user's IP.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use common::*;
+use crate::common::*;
 use finhub_ext::api::types;
 use finhub_ext::{CustomerCredentials, EndUser, Error};
 use httpmock::prelude::*;
@@ -50,19 +45,6 @@ const BODY_CANARIES: [&str; 7] = [
 
 const END_USER_IP: &str = "203.0.113.99";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn answer(double: &Double, method: httpmock::Method, path: &str, status: u16, body: &str) {
     let (path, body) = (path.to_string(), body.to_string());
     double
@@ -78,15 +60,7 @@ async fn answer(double: &Double, method: httpmock::Method, path: &str, status: u
 
 #[tokio::test]
 async fn secrets_and_response_bodies_never_leak_into_debug_display_errors_or_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = crate::capture(tracing::Level::TRACE, FmtSpan::FULL);
 
     let double = Double::start().await;
     let admin_body = session_body("canary-admin-token-3c4d", "", 3600);
@@ -248,7 +222,7 @@ async fn secrets_and_response_bodies_never_leak_into_debug_display_errors_or_log
         printed.push(format!("{err} {err:?} {err:#?}"));
     }
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("finhub.call"),
         "the calls were not traced:\n{logs}"

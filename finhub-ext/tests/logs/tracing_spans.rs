@@ -1,42 +1,14 @@
 //! README "Tracing": one `finhub.call` span per call with the operation
-//! id, method, path template, attempt, status and latency. (Its own test
-//! binary: a tracing capture must not share one with calls made on other
-//! threads without a subscriber.)
+//! id, method, path template, attempt, status and latency.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 use serde_json::json;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn each_call_has_one_span_with_operation_method_path_attempt_status_and_latency() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = crate::capture(tracing::Level::INFO, FmtSpan::CLOSE);
 
     let double = Double::start().await;
     double.admin_login().await;
@@ -54,7 +26,7 @@ async fn each_call_has_one_span_with_operation_method_path_attempt_status_and_la
     let client = double.client();
     client.categorization_hierarchy().await.unwrap_err();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let closed: Vec<&str> = logs
         .lines()
         .filter(|line| line.contains("finhub.call") && line.contains("close"))

@@ -1,43 +1,19 @@
 //! Findings of two severities on a typed call: an error stops the call
 //! (nothing is sent), warnings do not; they are logged with rule and path,
-//! never a value. (Its own test binary: the tracing capture is per thread.)
+//! never a value.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use common::*;
+use crate::common::*;
 use finhub_ext::Error;
 use finhub_ext::validation::Severity;
 use httpmock::prelude::*;
 use serde_json::json;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use tracing_subscriber::fmt::format::FmtSpan;
 
 const REGISTRATION: &str = "/api/v2.1/customer/individual/registration";
 
 #[tokio::test]
 async fn warnings_are_sent_and_logged_by_rule_and_path_errors_are_not_sent() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = crate::capture(tracing::Level::INFO, FmtSpan::NONE);
 
     let double = Double::start().await;
     double.admin_login().await;
@@ -65,7 +41,7 @@ async fn warnings_are_sent_and_logged_by_rule_and_path_errors_are_not_sent() {
     client.register_customer(&request).await.unwrap();
     assert_eq!(registered.calls_async().await, 1);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let warnings: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("WARN") && l.contains("documented-rule warning"))

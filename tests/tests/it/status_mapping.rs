@@ -268,7 +268,7 @@ async fn scenario(
         ))
         .retry_policy(RetryPolicy::disabled())
         // The mapping of one answer: no second request in a documented
-        // alternative form (finhub-ext's `tests/alternatives.rs` has those).
+        // alternative form (finhub-ext's `tests/it/alternatives.rs` has those).
         .form_fallback(false)
         .clock(std::sync::Arc::new(ManualClock::new(chrono::Utc::now())))
         .build()

@@ -1,0 +1,5 @@
+//! The generated client's seams and types, in one test binary.
+
+mod hooks;
+mod operation;
+mod robustness;
