@@ -1,5 +1,5 @@
 //! The contract tests, in one test binary: the spec's provenance and
-//! examples, the fixtures, the status mapping, the typed mocks, the fault
+//! examples, the fixtures, the status mapping, the typed mocks, operation ids named by the enum, the fault
 //! suite against the sandbox, and the journey against Prism (ignored here;
 //! `cargo xtask contract` runs it).
 
@@ -8,6 +8,7 @@ mod captured_variants;
 mod doc_citations;
 mod docs_requests;
 mod faults;
+mod operation_literals;
 mod prism_contract;
 mod request_schemas;
 mod spec_examples;
