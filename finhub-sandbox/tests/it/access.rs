@@ -3,8 +3,7 @@
 //! another customer's token (403, nothing done); the table itself against
 //! FinHub's pages and against the client's default routes.
 
-use finhub_sandbox::ExposeSecret;
-use finhub_sandbox::{Access, Either, Operation, Sandbox, TokenKind};
+use finhub_sandbox::{Access, Either, ExposeSecret, Operation, Sandbox, TokenKind};
 use serde_json::json;
 
 use crate::common::{self, Api, Customer, Reply, Session};

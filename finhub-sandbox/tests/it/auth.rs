@@ -1,11 +1,10 @@
 //! Logins and tokens: bad password, bad tenant keys, lockout and unlock,
 //! expiry, logout, refresh rotation. (Token kinds and owners: `access.rs`.)
 
-use finhub_sandbox::ExposeSecret;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use finhub_sandbox::{Clock, Operation, Sandbox};
+use finhub_sandbox::{Clock, ExposeSecret, Operation, Sandbox};
 use serde_json::json;
 
 use crate::common::{self, Api, PASSWORD};

@@ -2,10 +2,9 @@
 //! headers and records every response (for the schema test), and the steps
 //! of the journey.
 
-use finhub_sandbox::ExposeSecret;
 use std::sync::{Arc, Mutex};
 
-use finhub_sandbox::{Operation, Profile, Sandbox, SandboxCredentials, TokenKind};
+use finhub_sandbox::{ExposeSecret, Operation, Profile, Sandbox, SandboxCredentials, TokenKind};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -2,8 +2,7 @@
 //! (DNS rebinding), and the control endpoints only with the control token.
 
 use chrono::Utc;
-use finhub_sandbox::ExposeSecret;
-use finhub_sandbox::{Clock, FaultRule, Operation, Sandbox, SandboxConfig};
+use finhub_sandbox::{Clock, ExposeSecret, FaultRule, Operation, Sandbox, SandboxConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! The numbers the README's Sandbox section and the crate docs state, each
+//! The numbers the crate README (the crate docs) states, each
 //! asserted exactly: the seeded-credentials table against the default
 //! configuration and its variables, token and session lifetimes at their
 //! boundary second, the body limit, the fault count per request, and the
@@ -7,28 +7,27 @@
 //! `rules.rs`, the 10 MB document in `rules.rs`, the latency bound in
 //! `robustness.rs`.)
 
-use finhub_sandbox::ExposeSecret;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use finhub_sandbox::{
-    ActivationCodes, Clock, ENV_VARS, FaultRule, MAX_BODY_BYTES, MAX_DOCUMENT_BYTES, Operation,
-    Profile, ReviewMode, Sandbox, SandboxConfig,
+    ActivationCodes, Clock, ENV_VARS, ExposeSecret, FaultRule, MAX_BODY_BYTES, MAX_DOCUMENT_BYTES,
+    Operation, Profile, ReviewMode, Sandbox, SandboxConfig,
 };
 use serde_json::json;
 
 use crate::common::{self, Api, PROMPTLY, raw};
 
-/// The rows of the README's "Seeded credentials" table: (what, default,
-/// variable).
+/// The rows of the crate README's "Seeded credentials" table: (what,
+/// default, variable).
 fn seeded_credentials_table() -> Vec<(String, String, String)> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("README.md");
     let section = readme
-        .split("### Seeded credentials")
+        .split("## Seeded credentials")
         .nth(1)
         .expect("a Seeded credentials section")
-        .split("\n### ")
+        .split("\n## ")
         .next()
         .unwrap();
     section

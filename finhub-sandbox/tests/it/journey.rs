@@ -2,7 +2,6 @@
 //! (what downstream code uses) and once through raw HTTP with every
 //! state-machine rule checked on the way.
 
-use finhub_sandbox::ExposeSecret;
 use std::sync::{Arc, Mutex};
 
 use finhub_api::Sensitive;
@@ -13,7 +12,7 @@ use finhub_api::types::{
     IndividualRegistrationRequest, ListCustomerWalletsCustomerType, RefreshSessionRequest,
     UploadVerificationDocumentRequest,
 };
-use finhub_sandbox::{Operation, Sandbox};
+use finhub_sandbox::{ExposeSecret, Operation, Sandbox};
 use serde_json::json;
 
 use crate::common::{self, Api, PASSWORD, PDF_BASE64};

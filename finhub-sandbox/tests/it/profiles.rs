@@ -3,10 +3,9 @@
 //! side effect; each difference of the runner and reference profiles, the
 //! right form working and the other refused without side effect.
 
-use finhub_sandbox::ExposeSecret;
 use std::collections::BTreeSet;
 
-use finhub_sandbox::{Access, Operation, Profile, Sandbox, SideEffects, TokenKind};
+use finhub_sandbox::{Access, ExposeSecret, Operation, Profile, Sandbox, SideEffects, TokenKind};
 use reqwest::Method;
 use serde_json::{Value, json};
 

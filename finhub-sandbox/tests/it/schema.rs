@@ -8,13 +8,14 @@
 //! not declare (review mode's 202) is read with the declared 200's schema,
 //! as the client reads any 2xx (`success-status: any-2xx`, I-2).
 
-use finhub_sandbox::ExposeSecret;
 use std::collections::{BTreeSet, HashMap};
 
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use finhub_sandbox::{ActivationCodes, Clock, Operation, Profile, ReviewMode, Sandbox};
+use finhub_sandbox::{
+    ActivationCodes, Clock, ExposeSecret, Operation, Profile, ReviewMode, Sandbox,
+};
 use jsonschema::{Draft, Validator};
 use reqwest::Method;
 use serde_json::{Value, json};

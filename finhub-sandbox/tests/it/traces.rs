@@ -2,12 +2,11 @@
 //! nothing the sandbox traces carries a body, a token, a password or the
 //! tenant's keys.
 
-use finhub_sandbox::ExposeSecret;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use finhub_sandbox::{Operation, Sandbox};
+use finhub_sandbox::{ExposeSecret, Operation, Sandbox};
 use serde_json::json;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
