@@ -1,4 +1,4 @@
-//! The measurements behind the README's "Performance" section. Run with
+//! The measurements behind `finhub-bench/README.md`. Run with
 //! `cargo xtask bench` (which adds regeneration time and code size) or
 //! `cargo run --release -p finhub-bench -- [--json] [--quick]`.
 //!

@@ -4,6 +4,11 @@
 
 pub mod oracle;
 
+/// The repository README, whose examples `cargo test` compiles as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct RepositoryReadme;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;

@@ -1,5 +1,5 @@
 //! What each FinHub operation is expected to be, written by hand from
-//! `docs/finhub-api.md` (§2, §3.1) and the README ("Tokens", "Retries"),
+//! `docs/finhub-api.md` (§2, §3.1) and the finhub-ext README ("Tokens", "Retries"),
 //! never computed from `finhub_ext::operation`: the tests compare the
 //! client against this table, so that a wrong entry in the client's own
 //! table (a POST marked idempotent, a token routed to the wrong session)
@@ -33,7 +33,7 @@ impl Method {
     }
 }
 
-/// Which bearer token an operation carries by default (README "Tokens",
+/// Which bearer token an operation carries by default (finhub-ext README "Tokens",
 /// docs §3.1 "SDK default").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Token {
@@ -71,7 +71,7 @@ pub struct Expected {
     pub token: Token,
     /// Session role.
     pub role: Role,
-    /// Whether repeating it cannot do the work twice: the README retries
+    /// Whether repeating it cannot do the work twice: the finhub-ext README retries
     /// "GETs and logout" after the request may have reached the server.
     pub idempotent: bool,
     /// HTTP statuses after which the client tries again (an idempotent
@@ -79,20 +79,20 @@ pub struct Expected {
     pub retried_on: &'static [u16],
 }
 
-/// README "Retries": "GETs and logout on transport errors and
+/// finhub-ext README "Retries": "GETs and logout on transport errors and
 /// 408/429/502/503/504".
 pub const RETRYABLE_STATUSES: &[u16] = &[408, 429, 502, 503, 504];
 
-/// README "Retries": "at most 3 attempts".
+/// finhub-ext README "Retries": "at most 3 attempts".
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// README "Retries": "`Retry-After` honoured up to 30 s".
+/// finhub-ext README "Retries": "`Retry-After` honoured up to 30 s".
 pub const MAX_RETRY_AFTER_SECS: u64 = 30;
 
-/// README "Tokens": "60 s buffer plus up to 30 s jitter".
+/// finhub-ext README "Sessions and refresh": "60 s buffer plus up to 30 s jitter".
 pub const RENEWAL_BUFFER_SECS: u64 = 60;
 
-/// README "Tokens": the most jitter added to the renewal buffer.
+/// finhub-ext README "Sessions and refresh": the most jitter added to the renewal buffer.
 pub const RENEWAL_JITTER_MAX_SECS: u64 = 30;
 
 const NONE: &[u16] = &[];

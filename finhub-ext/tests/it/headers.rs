@@ -79,7 +79,7 @@ fn the_default_user_agent_is_finhub_rs_and_the_crate_version() {
     );
 }
 
-/// Each operation's token comes from the oracle (README "Tokens", docs
+/// Each operation's token comes from the oracle (finhub-ext README "Tokens", docs
 /// §3.1), not from the client's table; the mocks match only the exact
 /// headers, so a wrong token or a missing header leaves a mock uncalled.
 #[tokio::test]
@@ -175,7 +175,7 @@ async fn the_end_user_ip_and_device_are_set_per_call() {
     assert_eq!(default.calls_async().await, 1);
 }
 
-/// README: "Customer operations go through that customer's session, for
+/// finhub-ext README: "Customer operations go through that customer's session, for
 /// the end user's IP": a session opened through `for_end_user` sends their
 /// IP and device on its login and on every call.
 #[tokio::test]

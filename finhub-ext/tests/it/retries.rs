@@ -18,7 +18,7 @@ const HIERARCHY: &str =
     "/api/v2.1/customer/individual/categorization/hierarchy/97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
 
 /// The statuses of the matrix: every error status FinHub documents, every
-/// status the README retries, and a few the client must not retry.
+/// status the finhub-ext README retries, and a few the client must not retry.
 const STATUSES: [u16; 13] = [
     400, 403, 404, 405, 408, 409, 422, 429, 500, 501, 502, 503, 504,
 ];

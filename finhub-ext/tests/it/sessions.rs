@@ -73,7 +73,7 @@ async fn a_token_is_renewed_ahead_of_expiry_through_the_refresh_endpoint() {
     );
 }
 
-/// README: "a thousand concurrent calls on an expiring token cause one
+/// finhub-ext README: "a thousand concurrent calls on an expiring token cause one
 /// refresh". On four worker threads, with the renewal jitter on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_calls_on_an_expiring_customer_token_cause_one_refresh() {
@@ -167,7 +167,7 @@ async fn a_thousand_concurrent_admin_calls_open_and_renew_one_admin_session() {
     assert_eq!(hierarchy.calls_async().await, 2000);
 }
 
-/// README: tokens are renewed "ahead of expiry (60 s buffer plus up to 30 s
+/// finhub-ext README: tokens are renewed "ahead of expiry (60 s buffer plus up to 30 s
 /// jitter)": with the default settings, never more than 90 s ahead and
 /// always by 60 s ahead, whatever the jitter drew.
 #[tokio::test]
@@ -376,7 +376,7 @@ async fn refresh_tokens_rotate() {
     );
 }
 
-/// README: "a customer session renews through the refresh endpoint and
+/// finhub-ext README: "a customer session renews through the refresh endpoint and
 /// falls back to logging in again (404/405/401)". A 404 or 405 means the
 /// refresh is not offered: it is not tried again.
 #[tokio::test]

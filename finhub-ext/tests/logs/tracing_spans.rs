@@ -1,4 +1,4 @@
-//! README "Tracing": one `finhub.call` span per call with the operation
+//! finhub-ext README "Tracing": one `finhub.call` span per call with the operation
 //! id, method, path template, attempt, status and latency.
 
 use crate::common::*;

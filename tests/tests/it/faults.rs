@@ -244,7 +244,7 @@ enum Work {
     AtMostOnce,
 }
 
-/// One fault of the suite and what the README says the client does under it.
+/// One fault of the suite and what the finhub-ext README says the client does under it.
 #[derive(Clone, Copy)]
 struct Fault {
     name: &'static str,
