@@ -1,5 +1,5 @@
 //! Fault injection: make chosen operations slow, fail, drop the connection
-//! or answer garbage, so a client's timeouts, retries and error handling can
+//! (before or after doing the work) or answer garbage, so a client's timeouts, retries and error handling can
 //! be tested against a real server.
 //!
 //! A [`FaultRule`] names an operation (or all), a [`FaultKind`], a rate
@@ -53,6 +53,11 @@ pub enum FaultKind {
     /// Answers 200 with `Content-Type: application/json` and a body that is
     /// not JSON, without handling the request.
     MalformedJson,
+    /// Handles the request (side effects happen) and then closes the
+    /// connection without sending the answer: the server did the work, the
+    /// client never learns it. A client must not send such a POST again
+    /// blindly; it reads the state back first.
+    DropAfterProcessing,
     /// Handles the request (side effects happen) and sends only the first
     /// half of its body, with a matching `Content-Length`: the answer the
     /// client gets is cut-off JSON.
@@ -122,6 +127,12 @@ impl FaultRule {
     /// Closes the connection without a response.
     pub fn drop_connection() -> Self {
         FaultRule::new(FaultKind::DropConnection)
+    }
+
+    /// Handles the request, then closes the connection without the answer
+    /// (the work is done, the answer is lost).
+    pub fn drop_after_processing() -> Self {
+        FaultRule::new(FaultKind::DropAfterProcessing)
     }
 
     /// Answers 200 with a body that is not JSON.
@@ -219,6 +230,7 @@ pub(crate) enum Action {
         retry_after: Option<u64>,
     },
     DropConnection,
+    DropAfterProcessing,
     MalformedJson,
     TruncatedBody,
     WrongContentType,
@@ -368,6 +380,9 @@ impl Faults {
                     });
                 }
                 FaultKind::DropConnection => decision.action = Some(Action::DropConnection),
+                FaultKind::DropAfterProcessing => {
+                    decision.action = Some(Action::DropAfterProcessing);
+                }
                 FaultKind::MalformedJson => decision.action = Some(Action::MalformedJson),
                 FaultKind::TruncatedBody => decision.action = Some(Action::TruncatedBody),
                 FaultKind::WrongContentType => decision.action = Some(Action::WrongContentType),
@@ -509,6 +524,16 @@ mod tests {
         let rule: FaultRule =
             serde_json::from_str(r#"{"kind":{"type":"dropConnection"}}"#).unwrap();
         assert_eq!(rule, FaultRule::drop_connection());
+        let rule: FaultRule = serde_json::from_str(
+            r#"{"operation":"register_individual_customer","kind":{"type":"dropAfterProcessing"},"times":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            rule,
+            FaultRule::drop_after_processing()
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1)
+        );
         assert!(serde_json::from_str::<FaultRule>(r#"{"kind":{"type":"explode"}}"#).is_err());
     }
 }
