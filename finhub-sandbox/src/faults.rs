@@ -83,6 +83,11 @@ pub struct FaultRule {
     /// then disappears; `None` keeps it until removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u64>,
+    /// Lets the first `after` matching requests through untouched (not
+    /// counted in `times`), so a rule can hit, say, the second document
+    /// upload only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
 }
 
 fn always() -> f64 {
@@ -97,6 +102,7 @@ impl FaultRule {
             kind,
             rate: 1.0,
             times: None,
+            after: None,
         }
     }
 
@@ -169,6 +175,14 @@ impl FaultRule {
         self
     }
 
+    /// Lets the first `n` matching requests through untouched before the
+    /// rule applies (with [`times`](Self::times): to the next `times`
+    /// after those).
+    pub fn after(mut self, n: u64) -> Self {
+        self.after = Some(n);
+        self
+    }
+
     /// Checks the values a rule may take.
     pub fn validate(&self) -> Result<(), InvalidFault> {
         if !(0.0..=1.0).contains(&self.rate) {
@@ -220,6 +234,9 @@ pub struct ActiveFault {
     /// Matching requests it still applies to (`None`: unlimited).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<u64>,
+    /// Matching requests it still lets through before it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passing: Option<u64>,
 }
 
 /// What the server does instead of (or around) handling a request.
@@ -306,6 +323,7 @@ impl Faults {
         state.rules.push(ActiveFault {
             id,
             remaining: rule.times,
+            passing: rule.after.filter(|n| *n > 0),
             rule,
         });
         self.inner
@@ -353,6 +371,13 @@ impl Faults {
         let mut exhausted = false;
         for fault in rules.iter_mut() {
             if fault.rule.operation.is_some_and(|op| op != operation) {
+                continue;
+            }
+            if let Some(passing) = &mut fault.passing {
+                *passing -= 1;
+                if *passing == 0 {
+                    fault.passing = None;
+                }
                 continue;
             }
             if let Some(remaining) = &mut fault.remaining {
@@ -431,6 +456,32 @@ mod tests {
         }
         assert_eq!(f.decide(Operation::CreateAdminSession).action, None);
         assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn after_lets_the_first_matching_requests_through() {
+        let f = faults(0);
+        f.inject(
+            FaultRule::drop_after_processing()
+                .on(Operation::AcceptConsent)
+                .after(2)
+                .times(1),
+        )
+        .unwrap();
+        assert_eq!(f.list()[0].passing, Some(2));
+        // Another operation does not count.
+        assert_eq!(f.decide(Operation::GetVerification).action, None);
+        assert_eq!(f.decide(Operation::AcceptConsent).action, None);
+        assert_eq!(f.decide(Operation::AcceptConsent).action, None);
+        assert_eq!(
+            f.decide(Operation::AcceptConsent).action,
+            Some(Action::DropAfterProcessing)
+        );
+        assert_eq!(f.decide(Operation::AcceptConsent).action, None);
+        assert!(f.list().is_empty());
+        let rule: FaultRule =
+            serde_json::from_str(r#"{"kind":{"type":"dropAfterProcessing"},"after":1}"#).unwrap();
+        assert_eq!(rule, FaultRule::drop_after_processing().after(1));
     }
 
     #[test]
