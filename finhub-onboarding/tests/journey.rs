@@ -90,6 +90,11 @@ async fn no_saved_state_holds_the_password_and_tokens_only_in_the_session() {
     let tenant_key = sandbox.credentials().tenant_key.expose().to_string();
     let mut sessions_seen = 0;
     for (n, state) in states.iter().enumerate() {
+        // Every saved state is a journey of this version.
+        let saved: Journey = serde_json::from_value(state.clone())
+            .unwrap_or_else(|e| panic!("save {n} is not a journey: {e}"));
+        assert_eq!(saved.version(), finhub_onboarding::JOURNEY_VERSION);
+        assert_eq!(saved.id(), journey.id());
         let text = serde_json::to_string(state).unwrap();
         assert!(!text.contains(PASSWORD), "save {n} holds the password");
         assert!(
@@ -414,13 +419,72 @@ async fn a_file_store_carries_the_journey_between_runners() {
         .await
         .unwrap();
     assert_once_each(&sandbox.stats(), "file store");
-    // A stale copy of the journey cannot overwrite the newer one.
+    // A copy loaded earlier cannot overwrite a newer save (another runner
+    // saved in between): a conflict, and the newer state stays.
     let mut stale = runner.load(&id).await.unwrap().unwrap();
-    journey.supply_password(PASSWORD);
-    let _ = runner.load(&JourneyId::new("nobody")).await.unwrap();
-    stale.supply_activation_code("X").unwrap();
-    runner.save(&mut stale).await.unwrap();
-    let mut older = journey.clone();
-    older.supply_activation_code("Y").unwrap();
-    assert!(runner.save(&mut older).await.is_err(), "a conflict");
+    let mut newer = runner.load(&id).await.unwrap().unwrap();
+    newer.supply_activation_code("NEWER").unwrap();
+    runner.save(&mut newer).await.unwrap();
+    stale.supply_activation_code("STALE").unwrap();
+    let err = runner.save(&mut stale).await.unwrap_err();
+    assert!(
+        matches!(err, finhub_onboarding::StoreError::Conflict { .. }),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(FileStore::open(dir.path()).unwrap().path_of(&id)).unwrap();
+    assert!(text.contains("NEWER") && !text.contains("STALE"));
+}
+
+/// A state saved by another version, or not a journey at all, is refused
+/// on load with a typed error that quotes nothing from it.
+#[tokio::test]
+async fn foreign_or_corrupt_states_are_refused_on_load() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let store = store();
+    let runner = runner(&sandbox, store.clone());
+    let id = JourneyId::new("old");
+    store
+        .save(
+            &id,
+            None,
+            Phase::Running,
+            &serde_json::json!({"version": 99, "id": "old"}),
+        )
+        .await
+        .unwrap();
+    let err = runner.load(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            finhub_onboarding::LoadError::Version {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let id = JourneyId::new("corrupt");
+    store
+        .save(
+            &id,
+            None,
+            Phase::Running,
+            &serde_json::json!({"version": 1, "id": "corrupt", "customer": "Secret-Value-1"}),
+        )
+        .await
+        .unwrap();
+    let err = runner.load(&id).await.unwrap_err();
+    assert!(
+        matches!(err, finhub_onboarding::LoadError::Corrupt { .. }),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("Secret-Value-1"), "{err}");
+    assert!(
+        runner
+            .load(&JourneyId::new("none"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
