@@ -411,7 +411,11 @@ async fn journey(runs: usize) -> Result<(usize, Duration, Duration), String> {
         let id = JourneyId::new(customer.email.clone());
         let mut journey = Journey::new(id, customer, PASSWORD).map_err(|v| v.to_string())?;
         loop {
-            match runner.advance(&mut journey).await.map_err(|e| e.to_string())? {
+            match runner
+                .advance(&mut journey)
+                .await
+                .map_err(|e| e.to_string())?
+            {
                 Outcome::Done => break,
                 Outcome::Waiting {
                     on: WaitingOn::ActivationCode { .. },
