@@ -507,6 +507,22 @@ impl Journey {
         true
     }
 
+    /// Lets a journey that [failed](crate::Outcome::Failed) run again, once
+    /// its cause is fixed (for example FinHub refused a request for a reason
+    /// an operator has since removed): the next run retries the step that
+    /// failed. `false` (and nothing changes) if it had not failed. For a
+    /// registration whose outcome is unknown, use
+    /// [`registration_found`](Self::registration_found) or
+    /// [`registration_not_found`](Self::registration_not_found): the
+    /// journey never registers again on its own.
+    pub fn clear_failure(&mut self) -> bool {
+        if !matches!(self.outcome, Some(Outcome::Failed { .. })) {
+            return false;
+        }
+        self.outcome = None;
+        true
+    }
+
     /// An operator made sure the customer whose registration answer was
     /// lost does not exist: the next run registers again, with `password`
     /// (kept in memory only). Only while the registration's outcome is

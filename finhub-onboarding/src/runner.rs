@@ -189,7 +189,8 @@ impl<S: JourneyStore> Runner<S> {
     /// (in this process or another, from the store) resumes. A journey that
     /// [failed](Outcome::Failed) answers the same failure again without
     /// sending anything, until an operator acts
-    /// ([`Journey::registration_found`], [`Journey::registration_not_found`]).
+    /// ([`Journey::registration_found`], [`Journey::registration_not_found`],
+    /// [`Journey::clear_failure`]).
     pub async fn advance(&self, journey: &mut Journey) -> Result<Outcome, AdvanceError> {
         if let Some(outcome @ Outcome::Failed { .. }) = &journey.outcome {
             return Ok(outcome.clone());

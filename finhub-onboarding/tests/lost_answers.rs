@@ -230,10 +230,17 @@ async fn registering_again_after_an_operators_not_found_is_refused_by_finhub() {
         "{outcome:?}"
     );
     assert_eq!(sandbox.stats().side_effects.registrations, 1);
-    assert_eq!(
+    let registrations = || {
         sandbox
             .stats()
-            .requests_for(Operation::RegisterIndividualCustomer),
-        2
-    );
+            .requests_for(Operation::RegisterIndividualCustomer)
+    };
+    assert_eq!(registrations(), 2);
+    // The refusal sticks: nothing is sent until someone clears it.
+    assert_eq!(runner.advance(&mut journey).await.unwrap(), outcome);
+    assert_eq!(registrations(), 2);
+    assert!(journey.clear_failure());
+    assert!(!journey.clear_failure());
+    assert_eq!(runner.advance(&mut journey).await.unwrap(), outcome);
+    assert_eq!(registrations(), 3, "retried after the failure was cleared");
 }
