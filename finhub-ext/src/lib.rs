@@ -9,7 +9,9 @@
 //!   [`FinhubClient::customer_login`].
 //! * [`CustomerClient`]: one customer's session and the customer-token
 //!   operations (verification, documents, consents, readiness, wallets,
-//!   logout).
+//!   logout). [`CustomerClient::snapshot`] and
+//!   [`FinhubClient::resume_customer`] carry a session across processes
+//!   without the password ([`SessionSnapshot`], [`StoredSession`]).
 //! * [`api`]: the generated client and types of `finhub-api`;
 //!   [`Operation`] is its catalogue of operations, which errors, token
 //!   routes and logs name.
@@ -227,6 +229,7 @@ pub mod operation;
 mod pipeline;
 pub mod retry;
 mod session;
+mod snapshot;
 pub mod validation;
 
 #[cfg(feature = "fuzzing")]
@@ -239,9 +242,10 @@ pub use config::{
     AdminCredentials, CustomerCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
     FinhubClientBuilder, SANDBOX_URL, env,
 };
-pub use error::{Error, ErrorDetails};
+pub use error::{Error, ErrorDetails, ReloginReason};
 pub use finhub_api::Operation;
 pub use headers::{DEFAULT_END_USER_IP, EndUser, Platform};
 pub use operation::TokenKind;
 pub use retry::RetryPolicy;
 pub use session::{DEFAULT_LIFETIME, MAX_TOKEN_BYTES};
+pub use snapshot::{SessionSnapshot, StoredSession};

@@ -135,6 +135,34 @@ pub trait JourneyStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<JourneyId>, StoreError>> + Send;
 }
 
+/// A shared store is a store: several runners (or a runner and the
+/// service's own code) can hold one.
+impl<S: JourneyStore + ?Sized> JourneyStore for std::sync::Arc<S> {
+    fn load(
+        &self,
+        id: &JourneyId,
+    ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send {
+        (**self).load(id)
+    }
+
+    fn save(
+        &self,
+        id: &JourneyId,
+        expected: Option<Revision>,
+        phase: Phase,
+        state: &serde_json::Value,
+    ) -> impl Future<Output = Result<Revision, StoreError>> + Send {
+        (**self).save(id, expected, phase, state)
+    }
+
+    fn list(
+        &self,
+        phase: Option<Phase>,
+    ) -> impl Future<Output = Result<Vec<JourneyId>, StoreError>> + Send {
+        (**self).list(phase)
+    }
+}
+
 /// A store in this process's memory: for tests and one-process runs.
 #[derive(Debug, Default)]
 pub struct MemoryStore {

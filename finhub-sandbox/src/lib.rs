@@ -157,6 +157,33 @@
 //!   list the wallets, `ACTIVE`, without `iban` in the others (§3.6: the
 //!   IBAN may appear a little later).
 //!
+//! # Reading back what a lost answer did
+//!
+//! A client whose answer was lost (see the fault
+//! [`FaultRule::drop_after_processing`]: the work is done, the connection
+//! closes without the answer) must find out what happened before it sends
+//! the request again. Where FinHub's pages leave room, the sandbox makes
+//! that possible:
+//!
+//! * **Proposed ids.** `create_verification` takes the `verificationId`
+//!   the client proposes (a body field the pages list, §2.7) and a document
+//!   upload its `docId` (\[LATEST\], §2.9); each must be a UUID (else 400
+//!   naming the field) and becomes the id. One already taken is a 409 and
+//!   changes nothing. Without them the sandbox makes up the ids.
+//! * **The verification read** (`GET /api/v2.1/verifications/{id}`) lists
+//!   the verification's `documents`, in the upload answer's form.
+//! * The readiness check tells which consents are missing (not in the
+//!   runner profile, whose answer has five fields), and wallets are 404
+//!   before activation.
+//! * Registration has no read (FinHub documents no customer lookup,
+//!   §2.16): a registration whose answer was lost can be recognised only
+//!   by registering the same e-mail again (409), in the outbox, or by an
+//!   operator ([`Sandbox::find_customer`] plays FinHub's admin portal).
+//!
+//! [`Stats::documents_by_type`] and [`Stats::consents_by_type`] count the
+//! documents per type and the consents per type, so a test can show each
+//! was stored once.
+//!
 //! # Which token each operation takes
 //!
 //! One table, [`Access::of`] (as the default profile has it; a profile may
@@ -277,5 +304,7 @@ pub use limits::{
 pub use outbox::{ActivationCodes, MessageKind, OutboxMessage};
 pub use profile::Profile;
 pub use review::{ReviewError, ReviewMode};
-pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
+pub use server::{
+    RegisteredCustomer, Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown,
+};
 pub use stats::{SideEffects, Stats};
