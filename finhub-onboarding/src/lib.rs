@@ -1,8 +1,12 @@
 //! The FinHub B2C onboarding journey as a library.
 //!
 //! * [`store`]: where journeys are kept between runs ([`JourneyStore`]),
-//!   with an in-memory store.
+//!   with an in-memory store, SQLite and PostgreSQL stores, and claims for
+//!   several workers ([`ClaimingStore`]).
 
 pub mod store;
 
-pub use store::{JourneyId, JourneyStore, MemoryStore, Phase, Record, Revision, StoreError};
+pub use store::{
+    ClaimingStore, JourneyId, JourneyStore, MemoryStore, Phase, Record, Revision, StoreError,
+    WorkerId,
+};
