@@ -131,3 +131,112 @@ mod sqlite {
         assert!(error.contains("newer version"), "{error}");
     }
 }
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use finhub_ext::ManualClock;
+    use finhub_onboarding::store::postgres::PostgresStore;
+    use finhub_onboarding::store::{ClaimingStore, JourneyId, JourneyStore, Phase, WorkerId};
+    use serde_json::json;
+
+    use super::common::postgres::TempCluster;
+    use super::{conformance, start};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_store_conforms() {
+        let Some(cluster) = TempCluster::start() else {
+            return;
+        };
+        let store = PostgresStore::connect(&cluster.config()).await.unwrap();
+        conformance::journey_store(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_store_claims_conform() {
+        let Some(cluster) = TempCluster::start() else {
+            return;
+        };
+        let clock = Arc::new(ManualClock::new(start()));
+        let store = PostgresStore::connect(&cluster.config())
+            .await
+            .unwrap()
+            .with_clock(clock.clone());
+        conformance::claiming_store(Arc::new(store), &clock).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_postgres_connections_never_claim_the_same_journey() {
+        let Some(cluster) = TempCluster::start() else {
+            return;
+        };
+        // Two connections, as two machines have; the second also creates
+        // the table (already there).
+        let first = Arc::new(PostgresStore::connect(&cluster.config()).await.unwrap());
+        let second = Arc::new(PostgresStore::connect(&cluster.config()).await.unwrap());
+        conformance::concurrent_claims(first, second).await;
+    }
+
+    /// With the database's clock: a claim holds while its lease runs, and a
+    /// worker that stops renewing loses its journeys when it runs out. The
+    /// bounds are generous (the lease is 60 s in the first part; the second
+    /// waits up to 30 s for a 50 ms lease).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lease_measured_by_the_database_runs_out() {
+        let Some(cluster) = TempCluster::start() else {
+            return;
+        };
+        let store = PostgresStore::connect(&cluster.config()).await.unwrap();
+        let id = JourneyId::new("dies@example.com");
+        store
+            .save(&id, None, Phase::Running, &json!({}))
+            .await
+            .unwrap();
+        let (dead, alive) = (WorkerId::new("dead"), WorkerId::new("alive"));
+        assert_eq!(
+            store
+                .claim(&dead, Duration::from_secs(60), 5)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            store
+                .claim(&alive, Duration::from_secs(60), 5)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Shorten the dead worker's lease to 50 ms, then never renew it.
+        assert_eq!(
+            store
+                .renew(&dead, std::slice::from_ref(&id), Duration::from_millis(50))
+                .await
+                .unwrap(),
+            vec![id.clone()]
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let claimed = store
+                .claim(&alive, Duration::from_secs(60), 5)
+                .await
+                .unwrap();
+            if let Some(record) = claimed.first() {
+                assert_eq!(record.id, id);
+                break;
+            }
+            assert!(Instant::now() < deadline, "the lease never ran out");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            store
+                .renew(&dead, &[id], Duration::from_secs(60))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
