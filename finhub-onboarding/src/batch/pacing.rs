@@ -184,12 +184,12 @@ impl Drop for Permit {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.in_use -= 1;
-        if let Some(permit) = self.permit.take() {
-            if state.owed > 0 {
-                state.owed -= 1;
-                permit.forget();
-            }
-            // Otherwise the permit goes back to the semaphore here.
+        // Owed: withdrawn; otherwise it goes back to the semaphore here.
+        if let Some(permit) = self.permit.take()
+            && state.owed > 0
+        {
+            state.owed -= 1;
+            permit.forget();
         }
     }
 }
@@ -261,11 +261,8 @@ impl Pacer {
     /// served), and returns the permit.
     pub async fn acquire(&self) -> Permit {
         self.shared.wait_out_pause().await;
-        let permit = match self.shared.permits.clone().acquire_owned().await {
-            Ok(permit) => Some(permit),
-            // The semaphore is never closed.
-            Err(_) => None,
-        };
+        // The semaphore is never closed: always a permit.
+        let permit = self.shared.permits.clone().acquire_owned().await.ok();
         self.shared.lock().in_use += 1;
         let permit = Permit {
             shared: self.shared.clone(),
