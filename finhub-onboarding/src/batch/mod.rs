@@ -8,4 +8,5 @@
 //! * [`results`]: the results file (CSV or JSON lines), one line per input
 //!   row, never a password or a token.
 
+pub mod input;
 pub mod pacing;
