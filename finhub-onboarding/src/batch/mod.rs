@@ -10,3 +10,4 @@
 
 pub mod input;
 pub mod pacing;
+pub mod results;
