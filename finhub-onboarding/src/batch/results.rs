@@ -153,7 +153,7 @@ pub enum ResultsError {
 }
 
 enum Sink {
-    Csv(csv::Writer<BufWriter<NamedTempFile>>),
+    Csv(Box<csv::Writer<BufWriter<NamedTempFile>>>),
     JsonLines(BufWriter<NamedTempFile>),
 }
 
@@ -198,7 +198,7 @@ impl ResultsWriter {
             ResultsFormat::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(CSV_HEADER).map_err(|e| io(csv_io(e)))?;
-                Sink::Csv(writer)
+                Sink::Csv(Box::new(writer))
             }
             ResultsFormat::JsonLines => Sink::JsonLines(out),
         };
@@ -242,7 +242,7 @@ impl ResultsWriter {
             source,
         };
         let out = match self.sink {
-            Sink::Csv(writer) => writer
+            Sink::Csv(writer) => (*writer)
                 .into_inner()
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?,
             Sink::JsonLines(out) => out,
