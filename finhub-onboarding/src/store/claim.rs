@@ -16,7 +16,7 @@
 //!
 //! Journeys are handed out least recently held first: never claimed, then
 //! those released or expired longest ago, then by id; so journeys that wait
-//! on something outside (phase [`Waiting`](Phase::Waiting)) take turns with
+//! on something outside (phase [`Waiting`](super::Phase::Waiting)) take turns with
 //! the others instead of being handed out again and again.
 
 use std::collections::BTreeMap;

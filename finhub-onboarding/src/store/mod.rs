@@ -9,11 +9,10 @@
 //! second gets [`StoreError::Conflict`] and reloads.
 //!
 //! A service implements [`JourneyStore`] on its own database; the crate ships
-//! [`MemoryStore`] (tests, one process), [`SqliteStore`](sqlite::SqliteStore)
-//! (feature `sqlite`, on by default: one machine) and
-//! [`PostgresStore`](postgres::PostgresStore) (feature `postgres`: several
-//! machines sharing one population). All three also hand journeys out to
-//! workers ([`ClaimingStore`]).
+//! [`MemoryStore`] (tests, one process), `sqlite::SqliteStore` (feature
+//! `sqlite`, on by default: one machine) and `postgres::PostgresStore`
+//! (feature `postgres`: several machines sharing one population). All three
+//! also hand journeys out to workers ([`ClaimingStore`], see [`claim`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,7 +21,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-mod claim;
+pub mod claim;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod encoding;
 #[cfg(feature = "postgres")]
