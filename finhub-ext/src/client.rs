@@ -146,6 +146,7 @@ impl FinhubClientBuilder {
             base_path: config.base.path.clone(),
             max_response_bytes: config.max_response_bytes,
             timeout: self.timeout,
+            admission: self.admission.clone(),
         });
         let engine = Engine::new(config, self.clock, admin, http, pipeline);
         Ok(FinhubClient {

@@ -80,11 +80,14 @@
 //!    agent, `Accept`, the end user's `X-Forwarded-For`;
 //! 3. **auth**: `Authorization: Bearer …` with the call's token (a direct
 //!    generated call: the cached admin token for admin operations);
-//! 4. **send/retry**: with the builder's timeout per request; see [`retry`];
-//! 5. **bounded read**: redirects refused, bodies read up to the limit;
-//! 6. **envelope normalize**: every 2xx envelope shape FinHub uses becomes
+//! 4. **admission**: with a gate of the caller's
+//!    ([`FinhubClientBuilder::admission`]), each attempt waits for it and it
+//!    hears each attempt's status and `Retry-After`; see [`admission`];
+//! 5. **send/retry**: with the builder's timeout per request; see [`retry`];
+//! 6. **bounded read**: redirects refused, bodies read up to the limit;
+//! 7. **envelope normalize**: every 2xx envelope shape FinHub uses becomes
 //!    the documented `{code, message, data}`;
-//! 7. **log**: one `finhub.call` span per request (operation id, method,
+//! 8. **log**: one `finhub.call` span per request (operation id, method,
 //!    path template, attempt, status, latency), never a body or a secret.
 //!
 //! # Errors and warnings of validation
@@ -215,6 +218,7 @@ pub use reqwest;
 /// Into<SecretString>`: a `&str` or a `String` converts).
 pub use secrecy::SecretString;
 
+pub mod admission;
 pub mod alternatives;
 pub mod builders;
 mod call;

@@ -264,6 +264,34 @@ fn facts_the_docs_do_not_require_may_be_left_out() {
 }
 
 #[test]
+fn findings_reports_the_warnings_of_a_build_that_passes_once_each() {
+    let builder = RegistrationBuilder::new()
+        .today(today())
+        .name("Ona", "Petraitė")
+        .email("ona@example.lt")
+        .password("Saugus#Slaptazodis1");
+    assert!(builder.build().is_ok());
+    let findings = builder.findings();
+    assert!(!findings.has_errors(), "{findings}");
+    for field in ["phone", "dateOfBirth", "gender", "nationality", "pincode"] {
+        assert!(
+            findings.contains(field, REQUIRED_DISPUTED),
+            "{field}: {findings}"
+        );
+    }
+    // Reported where the fact is given, not also in the person object.
+    assert!(
+        findings
+            .iter()
+            .all(|v| !v.path.starts_with("individualCustomer.person.dateOfBirth")),
+        "{findings}"
+    );
+    // With an error, the same report as build's.
+    let broken = builder.clone().email("not an e-mail");
+    assert_eq!(broken.findings(), broken.build().unwrap_err());
+}
+
+#[test]
 fn password_confirmation_and_future_dates() {
     let err = marcus()
         .matching_password("SecurePass123?")

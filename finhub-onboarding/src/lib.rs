@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod batch;
 mod category;
 mod codes;
 mod customer;
@@ -28,4 +29,7 @@ pub use outcome::{Failure, Outcome, WaitingOn};
 pub use polling::{Backoff, Polling};
 pub use runner::Runner;
 pub use step::Step;
-pub use store::{JourneyId, JourneyStore, MemoryStore, Phase, Record, Revision, StoreError};
+pub use store::{
+    ClaimingStore, JourneyId, JourneyStore, MemoryStore, Phase, Record, Revision, StoreError,
+    WorkerId,
+};

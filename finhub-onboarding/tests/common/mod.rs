@@ -5,6 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod conformance;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -9,7 +9,10 @@
 //! second gets [`StoreError::Conflict`] and reloads.
 //!
 //! A service implements [`JourneyStore`] on its own database; the crate ships
-//! [`MemoryStore`] (tests, one process).
+//! [`MemoryStore`] (tests, one process), `sqlite::SqliteStore` (feature
+//! `sqlite`, on by default: one machine) and `postgres::PostgresStore`
+//! (feature `postgres`: several machines sharing one population). All three
+//! also hand journeys out to workers ([`ClaimingStore`], see [`claim`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +20,16 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+
+pub mod claim;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod encoding;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use claim::{ClaimingStore, WorkerId};
 
 /// The caller's key of one journey (for example its own customer id, or the
 /// customer's e-mail in a batch). Never a secret.
@@ -167,6 +180,7 @@ impl<S: JourneyStore + ?Sized> JourneyStore for std::sync::Arc<S> {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     records: Mutex<BTreeMap<JourneyId, Record>>,
+    leases: claim::Leases,
 }
 
 impl MemoryStore {
