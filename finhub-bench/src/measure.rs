@@ -4,8 +4,10 @@ use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use finhub_ext::builders::{Gender, PostalAddress, RegistrationBuilder};
 use finhub_ext::{AdminCredentials, CustomerCredentials, FinhubClient, ManualClock, RetryPolicy};
+use finhub_onboarding::{
+    Customer, Journey, JourneyId, MemoryStore, Outcome, Runner, SampleDocuments, WaitingOn,
+};
 use finhub_sandbox::{ExposeSecret, Sandbox};
 use serde_json::{Value, json};
 
@@ -317,28 +319,21 @@ fn empty() -> Sample {
     }
 }
 
+/// The password of the bench's customers.
+const PASSWORD: &str = "Bench-password-1!";
+
+/// The shared sample registration with `email`, in the sandbox's low-risk
+/// category.
 fn registration(
     email: &str,
 ) -> Result<finhub_ext::api::types::IndividualRegistrationRequest, String> {
-    RegistrationBuilder::new()
-        .tenant_id(finhub_sandbox::DEFAULT_TENANT_ID)
-        .name("Marcus", "Jensen")
-        .email(email)
-        .phone("+37060012345")
-        .password("Bench-password-1!")
-        .date_of_birth("1990-05-15")
-        .gender(Gender::Male)
-        .nationality("LT")
-        .place_of_birth("Vilnius")
-        .pincode("12345")
-        .address(PostalAddress::home(
-            "Gedimino pr. 1",
-            "Vilnius",
-            "01103",
-            "LT",
-        ))
-        .category("fs-cat-b2c-low-001", "Individual Standard")
-        .build()
+    Customer::sample_with_email(email)
+        .registration(
+            finhub_sandbox::DEFAULT_TENANT_ID,
+            "fs-cat-b2c-low-001",
+            "Individual Standard",
+            &finhub_ext::SecretString::from(PASSWORD),
+        )
         .map_err(|v| v.to_string())
 }
 
@@ -375,7 +370,7 @@ async fn refresh_contention(calls: usize) -> Result<(u64, Sample, Sample), Strin
             customer_id,
             user_id,
             "contention@example.com",
-            "Bench-password-1!",
+            PASSWORD,
         ))
         .await
         .map_err(|e| e.to_string())?;
@@ -402,14 +397,41 @@ async fn refresh_contention(calls: usize) -> Result<(u64, Sample, Sample), Strin
     Ok((refreshes, fresh, expiring))
 }
 
-/// The whole journey `runs` times against the in-process sandbox.
+/// The whole journey `runs` times against the in-process sandbox, through
+/// the onboarding library (a new journey each time, the code read from the
+/// sandbox's outbox).
 async fn journey(runs: usize) -> Result<(usize, Duration, Duration), String> {
     let sandbox = Sandbox::start().await.map_err(|e| e.to_string())?;
     let client = sandbox_client(&sandbox, None)?;
+    let runner = Runner::new(client, MemoryStore::new(), SampleDocuments);
     let mut times = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        finhub_cli::onboard::journey_once(&client, client.tenant_id()).await?;
+        let customer = Customer::sample();
+        let id = JourneyId::new(customer.email.clone());
+        let mut journey = Journey::new(id, customer, PASSWORD).map_err(|v| v.to_string())?;
+        loop {
+            match runner
+                .advance(&mut journey)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Outcome::Done => break,
+                Outcome::Waiting {
+                    on: WaitingOn::ActivationCode { .. },
+                    ..
+                } => {
+                    let message = sandbox
+                        .outbox_to(&journey.customer().email)
+                        .pop()
+                        .ok_or("no activation e-mail")?;
+                    journey
+                        .supply_activation_code(message.code.expose())
+                        .map_err(|v| v.to_string())?;
+                }
+                other => return Err(format!("the journey stopped: {other:?}")),
+            }
+        }
         times.push(started.elapsed());
     }
     times.sort();

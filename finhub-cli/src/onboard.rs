@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 use finhub_ext::api::Sensitive;
 use finhub_ext::builders::{
     ActivationBuilder, ApprovalBuilder, ConsentBuilder, ConsentKind, DocumentMime, DocumentType,
-    DocumentUploadBuilder, Gender, PostalAddress, RegistrationBuilder, VerificationBuilder,
+    DocumentUploadBuilder, VerificationBuilder,
 };
 use finhub_ext::{
     AdminCredentials, CustomerClient, CustomerCredentials, FinhubClient, RetryPolicy,
 };
+use finhub_onboarding::Customer;
 use finhub_sandbox::{Sandbox, SandboxConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
@@ -475,25 +476,15 @@ async fn register(
     let (_, id, name) = progress.category.clone().ok_or("no category chosen")?;
     let email = options.email.clone().unwrap_or_else(fresh_email);
     let password = generated_password();
-    let request = RegistrationBuilder::new()
-        .tenant_id(&target.tenant_id)
-        .name("Marcus", "Jensen")
-        .email(&email)
-        .phone("+37060012345")
-        .password(password.as_str())
-        .date_of_birth("1990-05-15")
-        .gender(Gender::Male)
-        .nationality("Lithuania")
-        .place_of_birth("Vilnius")
-        .pincode("12345")
-        .address(PostalAddress::home(
-            "Gedimino pr. 1",
-            "Vilnius",
-            "01103",
-            "Lithuania",
-        ))
-        .category(id, name)
-        .build()
+    // The one sample registration the library, the bench and the tests
+    // share, with this run's e-mail.
+    let request = Customer::sample_with_email(&email)
+        .registration(
+            &target.tenant_id,
+            &id,
+            &name,
+            &SecretString::from(password.clone()),
+        )
         .map_err(|v| v.to_string())?;
     // Log in first, so that a failure there is not mistaken for a lost
     // registration.

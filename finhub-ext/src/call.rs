@@ -408,9 +408,14 @@ impl Engine {
             .await
         {
             Ok(fresh) => Ok(fresh),
-            // The login refusal itself: the session is latched and the
-            // caller must replace the credentials.
-            Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) => Err(e),
+            // The login refusal itself (or a resumed session that cannot
+            // renew without a login): the session is latched and the
+            // caller must replace the credentials or log in.
+            Err(
+                e @ (Error::InvalidCredentials(_)
+                | Error::InvalidTenantKeys(_)
+                | Error::ReloginRequired { .. }),
+            ) => Err(e),
             Err(e) => Err(Error::Unauthorized(ErrorDetails {
                 message: Some(clip(&format!(
                     "the token was refused and renewing the session failed: {e}"

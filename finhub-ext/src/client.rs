@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use finhub_api::{Operation, ResponseValue, types};
+use secrecy::ExposeSecret;
 
 use crate::alternatives::{Form, Forms};
 use crate::builders::Activation;
@@ -20,7 +21,8 @@ use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::headers::{ContextHeaders, EndUser, header_value};
 use crate::pipeline::Pipeline;
-use crate::session::{Login, Owner, Session};
+use crate::session::{Login, Owner, Resumed, Session, checked_token};
+use crate::snapshot::SessionSnapshot;
 
 /// The FinHub client. Configure it once; it injects FinHub's headers, opens
 /// and renews the admin session, retries what is safe to retry and maps
@@ -144,6 +146,7 @@ impl FinhubClientBuilder {
             base_path: config.base.path.clone(),
             max_response_bytes: config.max_response_bytes,
             timeout: self.timeout,
+            admission: self.admission.clone(),
         });
         let engine = Engine::new(config, self.clock, admin, http, pipeline);
         Ok(FinhubClient {
@@ -351,6 +354,93 @@ impl FinhubClient {
         })
     }
 
+    /// Continues a customer session taken with
+    /// [`CustomerClient::snapshot`] (in this process or another; see
+    /// [`SessionSnapshot`]), without the customer's password.
+    ///
+    /// The access token is used as it is while it is valid; when it is due
+    /// (now, or on a later call) the session renews through the refresh
+    /// endpoint. Having no password it never logs in: a refused refresh
+    /// (401), a server without refresh (404/405) or a snapshot without a
+    /// refresh token fails with [`Error::ReloginRequired`], and the
+    /// customer has to log in again ([`FinhubClient::customer_login`]).
+    /// Other failures of the refresh (a timeout, a 503) are returned as
+    /// they are and a later call tries again.
+    ///
+    /// A snapshot whose ids would not fit the session paths, or whose
+    /// tokens are longer than [`MAX_TOKEN_BYTES`](crate::MAX_TOKEN_BYTES)
+    /// or hold characters a header cannot carry, is refused before
+    /// anything is sent (`Error::Validation` for the ids, `Error::Config`
+    /// naming the token).
+    ///
+    /// ```no_run
+    /// # async fn run(client: finhub_ext::FinhubClient, stored: finhub_ext::StoredSession) -> Result<(), finhub_ext::Error> {
+    /// use finhub_ext::{Error, SessionSnapshot};
+    /// match client.resume_customer(SessionSnapshot::from_stored(&stored)).await {
+    ///     Ok(customer) => {
+    ///         customer.wallets().await?;
+    ///         // Tokens may have rotated: save the new snapshot.
+    ///         let stored = customer.snapshot().map(|s| s.to_stored());
+    ///     }
+    ///     Err(Error::ReloginRequired { .. }) => { /* ask the customer to log in */ }
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn resume_customer(
+        &self,
+        snapshot: SessionSnapshot,
+    ) -> Result<CustomerClient, Error> {
+        let operation = Operation::RefreshCustomerSession;
+        match &snapshot.session_id {
+            Some(session_id) => self.engine.check_path(
+                operation,
+                &[&snapshot.customer_id, &snapshot.user_id, session_id],
+            )?,
+            None => self.engine.check_path(
+                Operation::CreateCustomerSession,
+                &[&snapshot.customer_id, &snapshot.user_id],
+            )?,
+        }
+        let stored = |field: &str, message: String| {
+            Error::Config(format!("the session snapshot's {field}: {message}"))
+        };
+        checked_token("access token", snapshot.access_token.expose_secret())
+            .map_err(|m| stored("accessToken", m))?;
+        if let Some(refresh) = &snapshot.refresh_token {
+            checked_token("refresh token", refresh.expose_secret())
+                .map_err(|m| stored("refreshToken", m))?;
+        }
+        let (customer_id, user_id, username) = (
+            snapshot.customer_id.clone(),
+            snapshot.user_id.clone(),
+            snapshot.username.clone(),
+        );
+        let session = Session::resumed(
+            Resumed {
+                customer_id: snapshot.customer_id,
+                user_id: snapshot.user_id,
+                username: snapshot.username,
+                access: snapshot.access_token,
+                refresh: snapshot.refresh_token,
+                session_id: snapshot.session_id,
+                expires_at: snapshot.expires_at,
+            },
+            self.engine.clock.clone(),
+            self.engine.config.session,
+        );
+        self.engine
+            .valid_token(&session, operation, self.end_user.as_ref())
+            .await?;
+        Ok(CustomerClient {
+            client: self.clone(),
+            session,
+            customer_id,
+            user_id,
+            username,
+        })
+    }
+
     /// Approves a KYC verification (admin token).
     ///
     /// ```no_run
@@ -467,6 +557,34 @@ impl CustomerClient {
     /// The admin-side client this session was opened from.
     pub fn client(&self) -> &FinhubClient {
         &self.client
+    }
+
+    /// The session as it is now (ids, login name, tokens, expiry), to
+    /// continue later without the password
+    /// ([`FinhubClient::resume_customer`]); `None` once logged out.
+    ///
+    /// Refresh tokens rotate: take a new snapshot after calls, since a
+    /// renewal may have replaced the refresh token the last one holds.
+    ///
+    /// ```no_run
+    /// # async fn run(customer: finhub_ext::CustomerClient) -> Result<(), finhub_ext::Error> {
+    /// customer.wallets().await?;
+    /// if let Some(snapshot) = customer.snapshot() {
+    ///     let stored = snapshot.to_stored(); // serde: save it with the journey
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn snapshot(&self) -> Option<SessionSnapshot> {
+        let token = self.session.current()?;
+        Some(SessionSnapshot {
+            customer_id: self.customer_id.clone(),
+            user_id: self.user_id.clone(),
+            username: self.username.clone(),
+            session_id: token.session_id.clone(),
+            access_token: token.access.clone(),
+            refresh_token: token.refresh.clone(),
+            expires_at: token.expires_at,
+        })
     }
 
     /// One call of `operation` with the token it is routed to: this

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 
 use finhub_api::Operation;
 
+use crate::admission::Admission;
 use crate::alternatives::Form;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
@@ -170,6 +171,7 @@ pub struct FinhubClientBuilder {
     pub(crate) max_response_bytes: usize,
     pub(crate) forms: Vec<(Operation, Form)>,
     pub(crate) form_fallback: bool,
+    pub(crate) admission: Option<Arc<dyn Admission>>,
 }
 
 impl fmt::Debug for FinhubClientBuilder {
@@ -213,6 +215,7 @@ impl Default for FinhubClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             forms: Vec::new(),
             form_fallback: true,
+            admission: None,
         }
     }
 }
@@ -394,6 +397,16 @@ impl FinhubClientBuilder {
     /// sent to the redirect target.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// A gate every HTTP attempt waits at before it is sent (retries
+    /// included), told each attempt's status and `Retry-After`: stage 4 of
+    /// the request pipeline (see [`admission`](crate::admission)). Clients
+    /// built from this builder, their clones and their customer clients
+    /// share it. Without one, nothing waits.
+    pub fn admission(mut self, gate: Arc<dyn Admission>) -> Self {
+        self.admission = Some(gate);
         self
     }
 

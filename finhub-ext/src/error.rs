@@ -196,6 +196,59 @@ pub enum Error {
     /// (e.g. admin credentials); nothing was sent.
     #[error("configuration: {0}")]
     Config(String),
+    /// A customer session resumed from a
+    /// [`SessionSnapshot`](crate::SessionSnapshot) could not be renewed, and
+    /// it holds no password to log in again with: the customer has to log
+    /// in ([`FinhubClient::customer_login`](crate::FinhubClient::customer_login)).
+    ///
+    /// Latched like [`Error::InvalidCredentials`]: the session sends no
+    /// further refresh and every later call returns this error at once.
+    #[error("{operation}: the customer must log in again: {reason}")]
+    ReloginRequired {
+        /// The operation whose token was due (or refused).
+        operation: Operation,
+        /// Why the session could not be renewed.
+        reason: ReloginReason,
+    },
+}
+
+/// Why a resumed customer session cannot be renewed without a login
+/// ([`Error::ReloginRequired`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+#[non_exhaustive]
+pub enum ReloginReason {
+    /// The server refused the refresh token (HTTP 401): expired, revoked,
+    /// or already replaced by a newer one (refresh tokens rotate).
+    RefreshRefused,
+    /// The server does not offer the refresh call (HTTP 404 or 405;
+    /// FinHub documents none, facts §2.4, I-22).
+    RefreshNotOffered {
+        /// The status it answered.
+        status: u16,
+    },
+    /// The session holds no refresh token or no session id to refresh
+    /// with.
+    NoRefreshToken,
+}
+
+impl fmt::Display for ReloginReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReloginReason::RefreshRefused => {
+                f.write_str("the refresh token was refused (HTTP 401)")
+            }
+            ReloginReason::RefreshNotOffered { status } => {
+                write!(
+                    f,
+                    "the server does not offer session refresh (HTTP {status})"
+                )
+            }
+            ReloginReason::NoRefreshToken => {
+                f.write_str("the session has no refresh token to renew with")
+            }
+        }
+    }
 }
 
 impl Error {
@@ -207,7 +260,8 @@ impl Error {
             Error::Timeout { operation }
             | Error::Transport { operation, .. }
             | Error::Decode { operation, .. }
-            | Error::ResponseTooLarge { operation, .. } => Some(*operation),
+            | Error::ResponseTooLarge { operation, .. }
+            | Error::ReloginRequired { operation, .. } => Some(*operation),
             Error::Config(_) => None,
             other => other.details().map(|d| d.operation),
         }

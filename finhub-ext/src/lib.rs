@@ -8,6 +8,7 @@ pub use reqwest;
 /// Into<SecretString>`: a `&str` or a `String` converts).
 pub use secrecy::SecretString;
 
+pub mod admission;
 pub mod alternatives;
 pub mod builders;
 mod call;
@@ -22,6 +23,7 @@ pub mod operation;
 mod pipeline;
 pub mod retry;
 mod session;
+mod snapshot;
 pub mod validation;
 
 #[cfg(feature = "fuzzing")]
@@ -34,9 +36,10 @@ pub use config::{
     AdminCredentials, CustomerCredentials, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT,
     FinhubClientBuilder, SANDBOX_URL, env,
 };
-pub use error::{Error, ErrorDetails};
+pub use error::{Error, ErrorDetails, ReloginReason};
 pub use finhub_api::Operation;
 pub use headers::{DEFAULT_END_USER_IP, EndUser, Platform};
 pub use operation::TokenKind;
 pub use retry::RetryPolicy;
 pub use session::{DEFAULT_LIFETIME, MAX_TOKEN_BYTES};
+pub use snapshot::{SessionSnapshot, StoredSession};

@@ -24,23 +24,28 @@
 //!    session).
 //!    Touches the `Authorization` header only; never renews (the engine
 //!    does, where a token can be awaited).
-//! 4. **send/retry**: the request is sent with the per-request timeout; a
+//! 4. **admission** (only with a caller-supplied gate,
+//!    [`FinhubClientBuilder::admission`](crate::FinhubClientBuilder::admission)):
+//!    before each attempt, retries included, the gate is awaited; after it,
+//!    the gate hears the attempt's status and `Retry-After` (see
+//!    [`crate::admission`]). Touches nothing of the request.
+//! 5. **send/retry**: the request is sent with the per-request timeout; a
 //!    failed attempt of an idempotent operation is sent again as
 //!    [`crate::retry`] says (a POST only when the connection could not be
 //!    opened). Records the status and `Retry-After` of the last attempt in
 //!    the call's context.
-//! 5. **bounded read** (final response only): a redirect (3xx) is refused
+//! 6. **bounded read** (final response only): a redirect (3xx) is refused
 //!    and never followed; so is a response whose URL differs from the
 //!    request's (a redirect that a caller-supplied HTTP client followed).
 //!    The body is read at most up to the configured limit (a larger
 //!    `Content-Length` is refused before reading), success and error bodies
 //!    alike. A refused response keeps its status, loses its `Location` and
 //!    its body, and the refusal is recorded in the call's context.
-//! 6. **envelope normalize**: a 2xx body in any of FinHub's envelope shapes
+//! 7. **envelope normalize**: a 2xx body in any of FinHub's envelope shapes
 //!    is rewritten into the documented one (see `envelope`). Touches the
 //!    body (and drops `Content-Length`) only.
-//! 7. **log**: one `tracing` span `finhub.call` per generated call (around
-//!    stages 4 to 6) with operation id, method, path template, attempt,
+//! 8. **log**: one `tracing` span `finhub.call` per generated call (around
+//!    stages 4 to 7) with operation id, method, path template, attempt,
 //!    status and latency, and one event when it ends; never bodies, tokens,
 //!    passwords, the tenant secret, the end user's IP or a redirect target.
 //!
@@ -74,6 +79,7 @@ use secrecy::ExposeSecret;
 use tracing::Instrument;
 use zeroize::Zeroizing;
 
+use crate::admission::{Admission, AttemptOutcome};
 use crate::alternatives::{self, Form, Forms};
 use crate::clock::Clock;
 use crate::envelope::normalize_success_body;
@@ -204,6 +210,8 @@ pub(crate) struct Pipeline {
     pub(crate) max_response_bytes: usize,
     /// The time allowed for one attempt, set on every request.
     pub(crate) timeout: Duration,
+    /// The caller's gate of stage 4, if any.
+    pub(crate) admission: Option<Arc<dyn Admission>>,
 }
 
 /// The decorator of one round of a call (with its context), or of direct
@@ -273,7 +281,7 @@ impl Decorator for CallDecorator {
         request: reqwest::Request,
         operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        // Stage 7: log (the span around stages 4 to 6).
+        // Stage 8: log (the span around stages 4 to 7).
         let form = self
             .context
             .as_deref()
@@ -339,7 +347,7 @@ impl Pipeline {
         ))
     }
 
-    /// Stages 4 to 6 (and the closing log event of stage 7).
+    /// Stages 4 to 7 (and the closing log event of stage 8).
     async fn send_with_retries(
         &self,
         client: &reqwest::Client,
@@ -356,8 +364,12 @@ impl Pipeline {
                 .then(|| request.try_clone())
                 .flatten();
             let sent = request.url().clone();
+            // Stage 4: admission.
+            if let Some(admission) = &self.admission {
+                admission.admit(operation).await;
+            }
             let started = Instant::now();
-            // Stage 4: send.
+            // Stage 5: send.
             let result = client.execute(request).await;
             let latency = started.elapsed();
             span.record("attempt", attempt);
@@ -367,6 +379,16 @@ impl Pipeline {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     let wait = retry_after(response.headers(), self.clock.now());
+                    // Stage 4: admission hears the outcome.
+                    if let Some(admission) = &self.admission {
+                        admission.report(
+                            operation,
+                            AttemptOutcome {
+                                status: Some(status.as_u16()),
+                                retry_after: wait,
+                            },
+                        );
+                    }
                     if let Some(context) = context {
                         let mut record = context.lock();
                         record.status = Some(status.as_u16());
@@ -382,11 +404,20 @@ impl Pipeline {
                     if let Some(context) = context {
                         context.lock().status = None;
                     }
+                    if let Some(admission) = &self.admission {
+                        admission.report(
+                            operation,
+                            AttemptOutcome {
+                                status: None,
+                                retry_after: None,
+                            },
+                        );
+                    }
                     // A POST is retried only if it cannot have reached the server.
                     (idempotent || error.is_connect(), None)
                 }
             };
-            // Stage 4: retry.
+            // Stage 5: retry.
             if let (true, Some(next)) = (retry, spare) {
                 let delay = self.retry.delay(attempt, wait);
                 tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
@@ -395,7 +426,7 @@ impl Pipeline {
                 attempt += 1;
                 continue;
             }
-            // Stage 7: log.
+            // Stage 8: log.
             match &result {
                 Ok(response) => {
                     tracing::info!(status = response.status().as_u16(), "finhub call finished")
@@ -413,7 +444,7 @@ impl Pipeline {
         }
     }
 
-    /// Stages 5 and 6 on the final response: refuses a redirect and a body
+    /// Stages 6 and 7 on the final response: refuses a redirect and a body
     /// over the limit, reads the body (bounded) and normalizes a success
     /// body.
     async fn admit(
@@ -453,7 +484,7 @@ impl Pipeline {
                 }
             },
         };
-        // Stage 6: envelope normalize.
+        // Stage 7: envelope normalize.
         let body = match normalize_success_body_of(parts.status, &body) {
             Some(wrapped) => {
                 parts.headers.remove(CONTENT_LENGTH);

@@ -29,6 +29,11 @@
 //!   server does not offer it (404/405) or refuses the refresh token (401),
 //!   the client logs in again with the stored credentials. Refresh tokens
 //!   are treated as rotating: the newest one replaces the old.
+//! * A customer session resumed from a snapshot
+//!   ([`crate::SessionSnapshot`]) holds no password: it renews through the
+//!   refresh endpoint only, and where a login would be the fallback it
+//!   fails with [`Error::ReloginRequired`] instead (latched like a login
+//!   refusal).
 //! * Logout ends the server session and wipes the local token and
 //!   credentials.
 //!
@@ -37,7 +42,7 @@
 //! logs in or refreshes when the session decides to.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -50,7 +55,7 @@ use rand::RngExt;
 use secrecy::SecretString;
 
 use crate::clock::Clock;
-use crate::error::{Error, ErrorDetails};
+use crate::error::{Error, ErrorDetails, ReloginReason};
 
 /// Lifetime assumed for a token that states none (no usable `expiresIn`,
 /// no readable JWT `exp`).
@@ -148,11 +153,56 @@ pub(crate) enum Owner {
     },
 }
 
-/// Who logs in, and how.
-#[derive(Debug, Clone)]
+/// Who logs in, and how. `password` is `None` for a customer session
+/// resumed from a snapshot: it can refresh, not log in.
+#[derive(Clone)]
 struct Credentials {
     owner: Owner,
-    login: Login,
+    username: String,
+    password: Option<SecretString>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("owner", &self.owner)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| "** redacted **"),
+            )
+            .finish()
+    }
+}
+
+impl Credentials {
+    fn new(owner: Owner, login: Login) -> Self {
+        Credentials {
+            owner,
+            username: login.username,
+            password: Some(login.password),
+        }
+    }
+
+    /// The login, when there is a password to log in with.
+    fn login(&self) -> Option<Login> {
+        self.password.as_ref().map(|password| Login {
+            username: self.username.clone(),
+            password: password.clone(),
+        })
+    }
+}
+
+/// What a resumed customer session starts from (see
+/// [`crate::SessionSnapshot`]).
+pub(crate) struct Resumed {
+    pub(crate) customer_id: String,
+    pub(crate) user_id: String,
+    pub(crate) username: String,
+    pub(crate) access: SecretString,
+    pub(crate) refresh: Option<SecretString>,
+    pub(crate) session_id: Option<String>,
+    pub(crate) expires_at: DateTime<Utc>,
 }
 
 /// One session (admin or customer), shared by every clone of its client.
@@ -171,7 +221,9 @@ pub(crate) struct Session {
     /// Increases when the credentials are replaced; an outcome of older
     /// credentials is then neither stored nor latched.
     epoch: AtomicU64,
-    refresh_unsupported: AtomicBool,
+    /// 0 while refresh is offered; else the status (404, 405) that said
+    /// it is not.
+    refresh_unsupported: AtomicU16,
     generation: AtomicU64,
     clock: Arc<dyn Clock>,
     timing: SessionTiming,
@@ -211,7 +263,7 @@ fn expires_in(response: &types::SessionResponse, now: DateTime<Utc>) -> Option<D
 }
 
 /// A token from a login or refresh response, or the rule it breaks.
-fn checked_token<'a>(kind: &str, token: &'a str) -> Result<&'a str, String> {
+pub(crate) fn checked_token<'a>(kind: &str, token: &'a str) -> Result<&'a str, String> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(format!(
             "the {kind} is longer than {MAX_TOKEN_BYTES} bytes (MAX_TOKEN_BYTES); it is not used"
@@ -238,7 +290,40 @@ impl Session {
         *session
             .credentials
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Credentials { owner, login });
+            .unwrap_or_else(|e| e.into_inner()) = Some(Credentials::new(owner, login));
+        session
+    }
+
+    /// A customer session resumed from a snapshot: its token as it was,
+    /// and no password (it renews by refresh only).
+    pub(crate) fn resumed(
+        resumed: Resumed,
+        clock: Arc<dyn Clock>,
+        timing: SessionTiming,
+    ) -> Arc<Self> {
+        let session = Session::unconfigured(clock, timing);
+        let now = session.clock.now();
+        let renew_at = session.renew_at(resumed.expires_at, now);
+        let token = Arc::new(Token {
+            access: resumed.access,
+            refresh: resumed.refresh,
+            session_id: resumed.session_id,
+            expires_at: resumed.expires_at,
+            renew_at,
+            generation: session.generation.fetch_add(1, Ordering::Relaxed) + 1,
+        });
+        *session.token.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
+        *session
+            .credentials
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Credentials {
+            owner: Owner::Customer {
+                customer_id: resumed.customer_id,
+                user_id: resumed.user_id,
+            },
+            username: resumed.username,
+            password: None,
+        });
         session
     }
 
@@ -252,7 +337,7 @@ impl Session {
             flights: AtomicU64::new(0),
             refused: RwLock::new(None),
             epoch: AtomicU64::new(0),
-            refresh_unsupported: AtomicBool::new(false),
+            refresh_unsupported: AtomicU16::new(0),
             generation: AtomicU64::new(0),
             clock,
             timing,
@@ -280,10 +365,10 @@ impl Session {
         let mut token = self.token.write().unwrap_or_else(|e| e.into_inner());
         let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        *credentials = Some(Credentials { owner, login });
+        *credentials = Some(Credentials::new(owner, login));
         *token = None;
         *refused = None;
-        self.refresh_unsupported.store(false, Ordering::Relaxed);
+        self.refresh_unsupported.store(0, Ordering::Relaxed);
     }
 
     /// The token held now, valid or not.
@@ -388,7 +473,7 @@ impl Session {
                     user_id,
                 },
                 Some((token, refresh, session_id)),
-            ) if !self.refresh_unsupported.load(Ordering::Relaxed) => {
+            ) if self.refresh_unsupported.load(Ordering::Relaxed) == 0 => {
                 let ids = RefreshIds {
                     customer_id,
                     user_id,
@@ -397,33 +482,67 @@ impl Session {
                 match renewal.refresh(ids, token, refresh).await {
                     Ok(response) => response,
                     Err(e) => match e.status() {
-                        Some(404 | 405) => {
+                        Some(status @ (404 | 405)) => {
                             tracing::debug!(
                                 operation = operation.id(),
                                 "session refresh is not offered by the server; logging in again"
                             );
-                            self.refresh_unsupported.store(true, Ordering::Relaxed);
-                            self.log_in(renewal, &credentials, epoch).await?
+                            self.refresh_unsupported.store(status, Ordering::Relaxed);
+                            let reason = ReloginReason::RefreshNotOffered { status };
+                            self.log_in(renewal, &credentials, epoch, operation, reason)
+                                .await?
                         }
-                        Some(401) => self.log_in(renewal, &credentials, epoch).await?,
+                        Some(401) => {
+                            let reason = ReloginReason::RefreshRefused;
+                            self.log_in(renewal, &credentials, epoch, operation, reason)
+                                .await?
+                        }
                         _ => return Err(e),
                     },
                 }
             }
-            _ => self.log_in(renewal, &credentials, epoch).await?,
+            (owner, refreshable) => {
+                // Without a password, a customer session says why it
+                // cannot renew.
+                let reason = match (owner, refreshable) {
+                    (Owner::Customer { .. }, Some(_)) => ReloginReason::RefreshNotOffered {
+                        status: self.refresh_unsupported.load(Ordering::Relaxed),
+                    },
+                    _ => ReloginReason::NoRefreshToken,
+                };
+                self.log_in(renewal, &credentials, epoch, operation, reason)
+                    .await?
+            }
         };
         self.store(renewed, current.as_deref(), operation, epoch)
     }
 
     /// Logs in with the stored credentials; a refusal of the credentials or
-    /// tenant keys is latched.
+    /// tenant keys is latched. Without a password (a resumed session) it
+    /// sends nothing and fails with [`Error::ReloginRequired`] for
+    /// `reason`, latched as well.
     async fn log_in(
         &self,
         renewal: &dyn Renewal,
         credentials: &Credentials,
         epoch: u64,
+        operation: Operation,
+        reason: ReloginReason,
     ) -> Result<types::SessionResponse, Error> {
-        let result = renewal.log_in(&credentials.owner, &credentials.login).await;
+        let Some(login) = credentials.login() else {
+            let error = Error::ReloginRequired { operation, reason };
+            let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
+            if self.epoch.load(Ordering::SeqCst) == epoch {
+                tracing::debug!(
+                    operation = operation.id(),
+                    %reason,
+                    "the resumed session cannot be renewed; the customer must log in again"
+                );
+                *refused = Some(error.clone());
+            }
+            return Err(error);
+        };
+        let result = renewal.log_in(&credentials.owner, &login).await;
         if let Err(e @ (Error::InvalidCredentials(_) | Error::InvalidTenantKeys(_))) = &result {
             let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
             if self.epoch.load(Ordering::SeqCst) == epoch {
@@ -475,15 +594,7 @@ impl Session {
         let expires_at = expires_in(&response, now)
             .or_else(|| jwt_expiry(access))
             .unwrap_or(now + chrono::Duration::from_std(DEFAULT_LIFETIME).unwrap_or_default());
-        let lifetime = (expires_at - now).to_std().unwrap_or_default();
-        let timing = &self.timing;
-        let jitter = if timing.jitter.is_zero() {
-            Duration::ZERO
-        } else {
-            rand::rng().random_range(Duration::ZERO..=timing.jitter)
-        };
-        let ahead = (timing.buffer + jitter).min(lifetime / 2);
-        let renew_at = expires_at - chrono::Duration::from_std(ahead).unwrap_or_default();
+        let renew_at = self.renew_at(expires_at, now);
         let token = Arc::new(Token {
             access: SecretString::from(access),
             refresh,
@@ -501,6 +612,21 @@ impl Session {
         drop(slot);
         tracing::debug!(operation = operation.id(), expires_at = %token.expires_at, renew_at = %token.renew_at, "session token renewed");
         Ok(token)
+    }
+
+    /// When a token expiring at `expires_at` is renewed: the buffer ahead
+    /// of expiry, shortened by random jitter, never more than half the
+    /// lifetime left at `now`.
+    fn renew_at(&self, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        let lifetime = (expires_at - now).to_std().unwrap_or_default();
+        let timing = &self.timing;
+        let jitter = if timing.jitter.is_zero() {
+            Duration::ZERO
+        } else {
+            rand::rng().random_range(Duration::ZERO..=timing.jitter)
+        };
+        let ahead = (timing.buffer + jitter).min(lifetime / 2);
+        expires_at - chrono::Duration::from_std(ahead).unwrap_or_default()
     }
 
     /// Forgets the token and the credentials.

@@ -1,5 +1,5 @@
 //! Fault injection: make chosen operations slow, fail, drop the connection
-//! or answer garbage, so a client's timeouts, retries and error handling can
+//! (before or after doing the work) or answer garbage, so a client's timeouts, retries and error handling can
 //! be tested against a real server.
 //!
 //! A [`FaultRule`] names an operation (or all), a [`FaultKind`], a rate
@@ -53,6 +53,11 @@ pub enum FaultKind {
     /// Answers 200 with `Content-Type: application/json` and a body that is
     /// not JSON, without handling the request.
     MalformedJson,
+    /// Handles the request (side effects happen) and then closes the
+    /// connection without sending the answer: the server did the work, the
+    /// client never learns it. A client must not send such a POST again
+    /// blindly; it reads the state back first.
+    DropAfterProcessing,
     /// Handles the request (side effects happen) and sends only the first
     /// half of its body, with a matching `Content-Length`: the answer the
     /// client gets is cut-off JSON.
@@ -78,6 +83,11 @@ pub struct FaultRule {
     /// then disappears; `None` keeps it until removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u64>,
+    /// Lets the first `after` matching requests through untouched (not
+    /// counted in `times`), so a rule can hit, say, the second document
+    /// upload only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
 }
 
 fn always() -> f64 {
@@ -92,6 +102,7 @@ impl FaultRule {
             kind,
             rate: 1.0,
             times: None,
+            after: None,
         }
     }
 
@@ -122,6 +133,12 @@ impl FaultRule {
     /// Closes the connection without a response.
     pub fn drop_connection() -> Self {
         FaultRule::new(FaultKind::DropConnection)
+    }
+
+    /// Handles the request, then closes the connection without the answer
+    /// (the work is done, the answer is lost).
+    pub fn drop_after_processing() -> Self {
+        FaultRule::new(FaultKind::DropAfterProcessing)
     }
 
     /// Answers 200 with a body that is not JSON.
@@ -155,6 +172,14 @@ impl FaultRule {
     /// Applies to the next `n` matching requests only.
     pub fn times(mut self, n: u64) -> Self {
         self.times = Some(n);
+        self
+    }
+
+    /// Lets the first `n` matching requests through untouched before the
+    /// rule applies (with [`times`](Self::times): to the next `times`
+    /// after those).
+    pub fn after(mut self, n: u64) -> Self {
+        self.after = Some(n);
         self
     }
 
@@ -209,6 +234,9 @@ pub struct ActiveFault {
     /// Matching requests it still applies to (`None`: unlimited).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<u64>,
+    /// Matching requests it still lets through before it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passing: Option<u64>,
 }
 
 /// What the server does instead of (or around) handling a request.
@@ -219,6 +247,7 @@ pub(crate) enum Action {
         retry_after: Option<u64>,
     },
     DropConnection,
+    DropAfterProcessing,
     MalformedJson,
     TruncatedBody,
     WrongContentType,
@@ -294,6 +323,7 @@ impl Faults {
         state.rules.push(ActiveFault {
             id,
             remaining: rule.times,
+            passing: rule.after.filter(|n| *n > 0),
             rule,
         });
         self.inner
@@ -343,6 +373,13 @@ impl Faults {
             if fault.rule.operation.is_some_and(|op| op != operation) {
                 continue;
             }
+            if let Some(passing) = &mut fault.passing {
+                *passing -= 1;
+                if *passing == 0 {
+                    fault.passing = None;
+                }
+                continue;
+            }
             if let Some(remaining) = &mut fault.remaining {
                 *remaining = remaining.saturating_sub(1);
                 exhausted |= *remaining == 0;
@@ -368,6 +405,9 @@ impl Faults {
                     });
                 }
                 FaultKind::DropConnection => decision.action = Some(Action::DropConnection),
+                FaultKind::DropAfterProcessing => {
+                    decision.action = Some(Action::DropAfterProcessing);
+                }
                 FaultKind::MalformedJson => decision.action = Some(Action::MalformedJson),
                 FaultKind::TruncatedBody => decision.action = Some(Action::TruncatedBody),
                 FaultKind::WrongContentType => decision.action = Some(Action::WrongContentType),
@@ -416,6 +456,32 @@ mod tests {
         }
         assert_eq!(f.decide(Operation::CreateAdminSession).action, None);
         assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn after_lets_the_first_matching_requests_through() {
+        let f = faults(0);
+        f.inject(
+            FaultRule::drop_after_processing()
+                .on(Operation::AcceptConsent)
+                .after(2)
+                .times(1),
+        )
+        .unwrap();
+        assert_eq!(f.list()[0].passing, Some(2));
+        // Another operation does not count.
+        assert_eq!(f.decide(Operation::GetVerification).action, None);
+        assert_eq!(f.decide(Operation::AcceptConsent).action, None);
+        assert_eq!(f.decide(Operation::AcceptConsent).action, None);
+        assert_eq!(
+            f.decide(Operation::AcceptConsent).action,
+            Some(Action::DropAfterProcessing)
+        );
+        assert_eq!(f.decide(Operation::AcceptConsent).action, None);
+        assert!(f.list().is_empty());
+        let rule: FaultRule =
+            serde_json::from_str(r#"{"kind":{"type":"dropAfterProcessing"},"after":1}"#).unwrap();
+        assert_eq!(rule, FaultRule::drop_after_processing().after(1));
     }
 
     #[test]
@@ -509,6 +575,16 @@ mod tests {
         let rule: FaultRule =
             serde_json::from_str(r#"{"kind":{"type":"dropConnection"}}"#).unwrap();
         assert_eq!(rule, FaultRule::drop_connection());
+        let rule: FaultRule = serde_json::from_str(
+            r#"{"operation":"register_individual_customer","kind":{"type":"dropAfterProcessing"},"times":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            rule,
+            FaultRule::drop_after_processing()
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1)
+        );
         assert!(serde_json::from_str::<FaultRule>(r#"{"kind":{"type":"explode"}}"#).is_err());
     }
 }

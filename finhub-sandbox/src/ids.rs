@@ -16,6 +16,16 @@ pub(crate) fn uuid() -> String {
         .to_string()
 }
 
+/// An id the client proposes (a verification's `verificationId`, a
+/// document's `docId`), in canonical form (lower-case, hyphenated), if it
+/// is a UUID as FinHub's pages describe such ids (§2.9). Anything else
+/// (which could also break the paths it later appears in) is `None`.
+pub(crate) fn proposed(id: &str) -> Option<String> {
+    let parsed = uuid::Uuid::parse_str(id.trim()).ok()?;
+    let mut buffer = uuid::Uuid::encode_buffer();
+    Some(parsed.hyphenated().encode_lower(&mut buffer).to_string())
+}
+
 /// A random lower-case base-36 id of `len` characters, starting with a
 /// digit like the real server's (`6r1k1hw6npq`), so it never looks like a
 /// UUID or a word.
@@ -53,5 +63,16 @@ mod tests {
         }
         assert_ne!(user_id(), user_id());
         assert_eq!(uuid().len(), 36);
+    }
+
+    #[test]
+    fn proposed_ids_are_uuids_in_canonical_form() {
+        assert_eq!(
+            proposed(" 3F9C2B1A-6D4E-4A8B-B7C5-0E1F2A3B4C5D ").as_deref(),
+            Some("3f9c2b1a-6d4e-4a8b-b7c5-0e1f2a3b4c5d")
+        );
+        for bad in ["", "..", "../admin", "not-a-uuid", "3f9c2b1a"] {
+            assert_eq!(proposed(bad), None, "{bad}");
+        }
     }
 }

@@ -50,5 +50,7 @@ pub use review::{ReviewError, ReviewMode};
 /// The secret type of [`SandboxCredentials`] (re-exported from `secrecy`,
 /// as finhub-ext does) and the trait that reads one.
 pub use secrecy::{ExposeSecret, SecretString};
-pub use server::{Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown};
+pub use server::{
+    RegisteredCustomer, Sandbox, SandboxBuilder, SandboxError, serve, serve_with_shutdown,
+};
 pub use stats::{SideEffects, Stats};

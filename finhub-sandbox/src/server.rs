@@ -81,6 +81,15 @@ pub struct Sandbox {
     task: Option<JoinHandle<()>>,
 }
 
+/// A registered customer's ids, as [`Sandbox::find_customer`] finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredCustomer {
+    /// The customer id (the registration's `data.id`).
+    pub customer_id: String,
+    /// The user id (the registration's `data.user.id`).
+    pub user_id: String,
+}
+
 /// Configures a [`Sandbox`] before starting it.
 #[derive(Debug, Default)]
 pub struct SandboxBuilder {
@@ -244,6 +253,20 @@ impl Sandbox {
     /// first. Also `GET /__sandbox/outbox?to=EMAIL`.
     pub fn outbox_to(&self, to: &str) -> Vec<OutboxMessage> {
         self.state.outbox.list(Some(to))
+    }
+
+    /// The customer registered with `email` (compared without letter
+    /// case): what an operator looks up in FinHub's admin portal when a
+    /// registration's answer was lost (FinHub's API has no customer lookup,
+    /// `docs/finhub-api.md` §2.16). In process only.
+    pub fn find_customer(&self, email: &str) -> Option<RegisteredCustomer> {
+        let store = self.state.read();
+        let id = store.emails.get(&email.trim().to_lowercase())?;
+        let customer = store.customer(id)?;
+        Some(RegisteredCustomer {
+            customer_id: customer.id.clone(),
+            user_id: customer.user.id.clone(),
+        })
     }
 
     /// Completes the power tenant's review of a verification the tenant

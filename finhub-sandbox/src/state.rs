@@ -393,6 +393,8 @@ pub(crate) struct Document {
     pub file_name: String,
     pub mime_type: String,
     pub uploaded_at: DateTime<Utc>,
+    /// The user whose token uploaded it.
+    pub uploaded_by: String,
     pub description: Option<String>,
 }
 

@@ -6,6 +6,7 @@
 //! snapshot.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use finhub_api::Operation;
@@ -70,6 +71,16 @@ fn shard_index() -> usize {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     shards: [Shard; SHARDS],
+    /// Documents per document type and consents per consent type: rare
+    /// POSTs, so a lock is cheap here.
+    by_kind: Mutex<ByKind>,
+}
+
+/// Side effects per kind.
+#[derive(Debug, Default)]
+struct ByKind {
+    documents: BTreeMap<String, u64>,
+    consents: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -85,6 +96,33 @@ impl Counters {
         self.shard().side_effects[effect as usize].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A document of `document_type` stored (also counted in
+    /// [`SideEffects::documents`]).
+    pub fn document_stored(&self, document_type: &str) {
+        self.side_effect(SideEffect::Document);
+        *self
+            .kinds()
+            .documents
+            .entry(document_type.to_string())
+            .or_default() += 1;
+    }
+
+    /// A consent of `consent_type` accepted (also counted in
+    /// [`SideEffects::consents`]).
+    pub fn consent_accepted(&self, consent_type: &str) {
+        self.side_effect(SideEffect::Consent);
+        *self
+            .kinds()
+            .consents
+            .entry(consent_type.to_string())
+            .or_default() += 1;
+    }
+
+    fn kinds(&self) -> std::sync::MutexGuard<'_, ByKind> {
+        // Every update is one increment: a poisoned map is still consistent.
+        self.by_kind.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn fault_injected(&self) {
         self.shard().faults_injected.fetch_add(1, Ordering::Relaxed);
     }
@@ -98,6 +136,7 @@ impl Counters {
         for counter in self.shards.iter().flat_map(Shard::counters) {
             counter.store(0, Ordering::Relaxed);
         }
+        *self.kinds() = ByKind::default();
     }
 
     pub fn snapshot(&self) -> Stats {
@@ -108,6 +147,10 @@ impl Counters {
                 .sum()
         };
         let effect = |e: SideEffect| sum(&|shard| &shard.side_effects[e as usize]);
+        let (documents_by_type, consents_by_type) = {
+            let kinds = self.kinds();
+            (kinds.documents.clone(), kinds.consents.clone())
+        };
         Stats {
             requests: Operation::ALL
                 .into_iter()
@@ -125,6 +168,8 @@ impl Counters {
                 consents: effect(SideEffect::Consent),
                 activations: effect(SideEffect::Activation),
             },
+            documents_by_type,
+            consents_by_type,
             faults_injected: sum(&|shard| &shard.faults_injected),
             not_found: sum(&|shard| &shard.not_found),
         }
@@ -140,6 +185,14 @@ pub struct Stats {
     pub requests: BTreeMap<Operation, u64>,
     /// State changes the sandbox made.
     pub side_effects: SideEffects,
+    /// Documents stored per document type as the sandbox keeps it
+    /// (`PASSPORT`, `PROOF_OF_ADDRESS`; a `DT_` prefix removed), all
+    /// customers together; only types stored at least once are listed.
+    pub documents_by_type: BTreeMap<String, u64>,
+    /// Consents accepted per consent type (`TERMS_AND_CONDITIONS`,
+    /// `PRIVACY_POLICY`, `DATA_PROCESSING`), all customers together; only
+    /// types accepted at least once are listed.
+    pub consents_by_type: BTreeMap<String, u64>,
     /// Fault rules that fired (a latency and a status on one request count 2).
     pub faults_injected: u64,
     /// Requests to a path, or with a method, that no operation of the
@@ -208,6 +261,9 @@ mod tests {
         counters.request(Operation::ListCustomerWallets);
         counters.side_effect(SideEffect::Registration);
         counters.side_effect(SideEffect::Activation);
+        counters.document_stored("PASSPORT");
+        counters.document_stored("PASSPORT");
+        counters.consent_accepted("PRIVACY_POLICY");
         counters.fault_injected();
         counters.not_found();
         let stats = counters.snapshot();
@@ -217,11 +273,17 @@ mod tests {
         assert_eq!(stats.requests.len(), Operation::ALL.len());
         assert_eq!(stats.side_effects.registrations, 1);
         assert_eq!(stats.side_effects.activations, 1);
+        assert_eq!(stats.side_effects.documents, 2);
+        assert_eq!(stats.documents_by_type["PASSPORT"], 2);
+        assert_eq!(stats.side_effects.consents, 1);
+        assert_eq!(stats.consents_by_type["PRIVACY_POLICY"], 1);
+        assert_eq!(stats.consents_by_type.len(), 1);
         assert_eq!(stats.faults_injected, 1);
         assert_eq!(stats.not_found, 1);
         let json = serde_json::to_value(&stats).unwrap();
         assert_eq!(json["requests"]["create_admin_session"], 2);
         assert_eq!(json["sideEffects"]["registrations"], 1);
+        assert_eq!(json["documentsByType"]["PASSPORT"], 2);
         // Counts from other threads land in other shards and still add up.
         std::thread::scope(|scope| {
             for _ in 0..4 {
@@ -238,5 +300,7 @@ mod tests {
         assert_eq!(counters.snapshot().total_requests(), 0);
         assert_eq!(counters.snapshot().side_effects, SideEffects::default());
         assert_eq!(counters.snapshot().not_found, 0);
+        assert!(counters.snapshot().documents_by_type.is_empty());
+        assert!(counters.snapshot().consents_by_type.is_empty());
     }
 }

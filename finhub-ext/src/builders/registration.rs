@@ -304,8 +304,21 @@ impl RegistrationBuilder {
 
     /// The registration body, with every duplicated place filled, after
     /// every documented rule passed; otherwise all violations at once.
+    /// Warnings do not fail it: [`findings`](Self::findings) reports them.
     pub fn build(&self) -> Result<IndividualRegistrationRequest, Violations> {
         let request = self.assemble();
+        self.check(&request).into_result().map(|()| request)
+    }
+
+    /// Every finding of the documented rules, errors and warnings, each
+    /// once at the place the fact was given, as [`build`](Self::build)
+    /// reports them; `build` fails when one of them is an error. For a
+    /// caller that shows warnings before sending (a batch's input check).
+    pub fn findings(&self) -> Violations {
+        self.check(&self.assemble())
+    }
+
+    fn check(&self, request: &IndividualRegistrationRequest) -> Violations {
         let mut out = Violations::new();
         if let Some(violation) = &self.category_error {
             out.push(
@@ -332,7 +345,7 @@ impl RegistrationBuilder {
             out.push(v.path, v.rule, v.message);
         }
         out.canonicalize(canonical_path);
-        out.into_result().map(|()| request)
+        out
     }
 
     fn assemble(&self) -> IndividualRegistrationRequest {

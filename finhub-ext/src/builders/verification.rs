@@ -28,6 +28,7 @@ pub struct VerificationBuilder {
     requested_by_tenant_id: Option<String>,
     notes: Option<String>,
     reason: Option<String>,
+    verification_id: Option<String>,
 }
 
 impl VerificationBuilder {
@@ -42,7 +43,19 @@ impl VerificationBuilder {
             requested_by_tenant_id: None,
             notes: None,
             reason: None,
+            verification_id: None,
         }
+    }
+
+    /// The id the client proposes for the new verification (`verificationId`,
+    /// a UUID the client makes up; facts §2.7 lists the field). A journey
+    /// records it before sending, so that when the answer is lost it can
+    /// read the verification back with
+    /// [`CustomerClient::verification`](crate::CustomerClient::verification)
+    /// instead of creating a second one. The answer's id is the one to use.
+    pub fn verification_id(mut self, verification_id: impl Into<String>) -> Self {
+        self.verification_id = Some(verification_id.into());
+        self
     }
 
     /// The verification type (default `IDENTITY_VERIFICATION`).
@@ -99,6 +112,7 @@ impl VerificationBuilder {
                     verification_reason: Some(reason.clone()),
                     ..Default::default()
                 }),
+            verification_id: self.verification_id.clone(),
         };
         body.validate().map(|()| body)
     }
@@ -117,6 +131,7 @@ pub struct DocumentUploadBuilder {
     verification_id: Option<String>,
     customer_id: Option<String>,
     description: Option<String>,
+    doc_id: Option<String>,
 }
 
 impl fmt::Debug for DocumentUploadBuilder {
@@ -129,6 +144,7 @@ impl fmt::Debug for DocumentUploadBuilder {
             .field("content_bytes", &self.content.len())
             .field("verification_id", &self.verification_id)
             .field("customer_id", &self.customer_id)
+            .field("doc_id", &self.doc_id)
             .finish_non_exhaustive()
     }
 }
@@ -150,6 +166,7 @@ impl DocumentUploadBuilder {
             verification_id: None,
             customer_id: None,
             description: None,
+            doc_id: None,
         }
     }
 
@@ -168,6 +185,15 @@ impl DocumentUploadBuilder {
     /// A description of the document.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// The document's id made up by the client (`docId`, a UUID; required
+    /// by the \[LATEST\] pages only, facts §2.9, I-26). A journey records it
+    /// before sending, to recognise the document when it reads the
+    /// verification back after a lost answer.
+    pub fn doc_id(mut self, doc_id: impl Into<String>) -> Self {
+        self.doc_id = Some(doc_id.into());
         self
     }
 
@@ -200,7 +226,7 @@ impl DocumentUploadBuilder {
             customer_id: self.customer_id.clone(),
             description: self.description.clone(),
             document_category: None,
-            doc_id: None,
+            doc_id: self.doc_id.clone(),
         };
         if let Err(found) = body.validate() {
             for v in found {

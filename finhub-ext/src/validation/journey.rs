@@ -128,6 +128,7 @@ impl Validate for CreateVerificationRequest {
             "requestedByUserId",
             self.requested_by_user_id.as_deref(),
         );
+        not_blank_if_sent(&mut out, "verificationId", self.verification_id.as_deref());
         out
     }
 }

@@ -262,6 +262,34 @@ fn facts_the_docs_do_not_require_may_be_left_out() {
 }
 
 #[test]
+fn findings_reports_the_warnings_of_a_build_that_passes_once_each() {
+    let builder = RegistrationBuilder::new()
+        .today(today())
+        .name("Ona", "Petraitė")
+        .email("ona@example.lt")
+        .password("Saugus#Slaptazodis1");
+    assert!(builder.build().is_ok());
+    let findings = builder.findings();
+    assert!(!findings.has_errors(), "{findings}");
+    for field in ["phone", "dateOfBirth", "gender", "nationality", "pincode"] {
+        assert!(
+            findings.contains(field, REQUIRED_DISPUTED),
+            "{field}: {findings}"
+        );
+    }
+    // Reported where the fact is given, not also in the person object.
+    assert!(
+        findings
+            .iter()
+            .all(|v| !v.path.starts_with("individualCustomer.person.dateOfBirth")),
+        "{findings}"
+    );
+    // With an error, the same report as build's.
+    let broken = builder.clone().email("not an e-mail");
+    assert_eq!(broken.findings(), broken.build().unwrap_err());
+}
+
+#[test]
 fn password_confirmation_and_future_dates() {
     let err = marcus()
         .matching_password("SecurePass123?")
@@ -459,9 +487,26 @@ fn verification_and_approval_builders() {
         .requested_by_tenant("97e7ff29")
         .notes("Identity Verification")
         .reason("Customer onboarding")
+        .verification_id("3f9c2b1a-6d4e-4a8b-b7c5-0e1f2a3b4c5d")
         .build()
         .unwrap();
     assert_eq!(body.type_.as_deref(), Some("IDENTITY_VERIFICATION"));
+    assert_eq!(
+        body.verification_id.as_deref(),
+        Some("3f9c2b1a-6d4e-4a8b-b7c5-0e1f2a3b4c5d")
+    );
+    assert_eq!(
+        VerificationBuilder::new("2dac1793")
+            .build()
+            .unwrap()
+            .verification_id,
+        None
+    );
+    let err = VerificationBuilder::new("2dac1793")
+        .verification_id(" ")
+        .build()
+        .unwrap_err();
+    assert!(err.contains("verificationId", REQUIRED_MISSING), "{err}");
     assert_eq!(
         body.requested_level.as_deref(),
         Some("POWER_TENANT_VERIFIED")
@@ -507,8 +552,13 @@ fn document_builder_encodes_and_sizes_the_file() {
     .verification_id("825f84a5")
     .customer_id("2dac1793")
     .description("Passport of the account owner")
+    .doc_id("6f1c2a9e-4b7d-4e3a-9c8f-2d5b1a0e7c63")
     .build()
     .unwrap();
+    assert_eq!(
+        body.doc_id.as_deref(),
+        Some("6f1c2a9e-4b7d-4e3a-9c8f-2d5b1a0e7c63")
+    );
     assert_eq!(body.document_type, "PASSPORT");
     assert_eq!(body.mime_type.as_deref(), Some("application/pdf"));
     assert_eq!(body.file_content, "JVBERi0xLjQKJeLjz9MKJSVFT0YK");

@@ -6,6 +6,7 @@
 mod common;
 mod validation_fixtures;
 
+mod admission;
 mod alternatives;
 mod bounded_reads;
 mod builders;
@@ -23,6 +24,7 @@ mod redirects;
 mod retries;
 mod robustness;
 mod service_api;
+mod session_snapshot;
 mod sessions;
 mod tolerance;
 mod validation_network;

@@ -16,14 +16,15 @@ use finhub_ext::api::types::{
     CreateVerificationRequest, CustomerVerificationRequest, UploadVerificationDocumentRequest,
 };
 use finhub_ext::validation::codes::*;
-use finhub_ext::{CustomerCredentials, Error};
+use finhub_ext::{CustomerCredentials, Error, SessionSnapshot};
 use serde_json::json;
 
 /// Every public async method of `FinhubClient` and `CustomerClient` that
 /// takes a request body or ids (written by hand).
-const TYPED_METHODS_WITH_INPUT: [&str; 11] = [
+const TYPED_METHODS_WITH_INPUT: [&str; 12] = [
     "FinhubClient::register_customer",
     "FinhubClient::customer_login",
+    "FinhubClient::resume_customer",
     "FinhubClient::approve_verification",
     "FinhubClient::activate_customer",
     "CustomerClient::activate",
@@ -199,6 +200,20 @@ async fn every_typed_method_refuses_invalid_input_and_sends_nothing() {
         "create_customer_session",
         "password",
         REQUIRED_MISSING,
+    );
+
+    // A stored session whose ids would not fit the session paths.
+    let mut stored = customer.snapshot().expect("logged in").to_stored();
+    stored.session_id = Some("..".into());
+    refused(
+        c,
+        "FinhubClient::resume_customer",
+        client
+            .resume_customer(SessionSnapshot::from_stored(&stored))
+            .await,
+        "refresh_customer_session",
+        "path.sessionId",
+        PATH_DOT_SEGMENT,
     );
 
     let approval: ApproveVerificationRequest =

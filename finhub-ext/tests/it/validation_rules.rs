@@ -871,6 +871,14 @@ fn verification_rules() {
             },
             &[("requestedLevel", VERIFICATION_LEVEL_UNKNOWN)],
         ),
+        (
+            "blank proposed id",
+            CreateVerificationRequest {
+                verification_id: Some("  ".into()),
+                ..valid.clone()
+            },
+            &[("verificationId", REQUIRED_MISSING)],
+        ),
     ];
     for (name, body, expected) in cases {
         assert_violations(name, body.validate_in(&context()), expected);

@@ -15,7 +15,6 @@ use crate::envelope::{ApiError, ApiResult, FieldError, ok};
 use crate::ids;
 use crate::routes::caller::Caller;
 use crate::state::{AppState, ConsentKind, ConsentRecord};
-use crate::stats::SideEffect;
 
 /// `POST /api/v2.1/customer/individual/{customerId}/consents/{consentType}`
 pub(crate) async fn accept_consent(
@@ -64,7 +63,7 @@ pub(crate) async fn accept_consent(
         customer.consents[kind.index()] = Some(record.clone());
         customer.updated_at = now;
     }
-    state.counters.side_effect(SideEffect::Consent);
+    state.counters.consent_accepted(kind.code());
     if state.config.profile.captured_answers() {
         // The [RUN] answer: `data: {status: PENDING}` right after accepting
         // (I-29); the consent counts as accepted all the same.

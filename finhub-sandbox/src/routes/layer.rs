@@ -151,6 +151,12 @@ where
             response.extensions_mut().insert(DropConnection);
             response
         }
+        Action::DropAfterProcessing => {
+            // The work is done (side effects counted); the answer is lost.
+            let mut response = serve(state, request, inner).await;
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
         Action::MalformedJson => (
             [(header::CONTENT_TYPE, "application/json")],
             r#"{"code":200,"message":"Success","data":{"id":"#,

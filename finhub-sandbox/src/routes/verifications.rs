@@ -81,9 +81,41 @@ fn mime_of(request: &UploadVerificationDocumentRequest) -> String {
     }
 }
 
+/// A stored document as answers show it (the fields of every page).
+fn document_view(
+    customer_id: &str,
+    uploaded_by: &str,
+    document: &Document,
+) -> VerificationDocument {
+    VerificationDocument {
+        document_id: Some(document.id.clone()),
+        id: Some(document.id.clone()),
+        document_type: Some(format!("DT_{}", document.document_type)),
+        file_type: Some(document.document_type.clone()),
+        file_name: Some(document.file_name.clone()),
+        status: Some("UPLOADED".into()),
+        content_type: Some(document.mime_type.clone()),
+        uploaded_at: Some(LenientTimestamp::from(document.uploaded_at)),
+        uploaded_by: Some(uploaded_by.to_string()),
+        tenant_id: None,
+        customer_id: Some(customer_id.to_string()),
+        description: document.description.clone(),
+        verified: Some(false),
+        upload_date: None,
+    }
+}
+
 fn view(state: &AppState, verification: &Verification) -> VerificationView {
     let approved = verification.status == VerificationStatus::Approved;
     VerificationView {
+        documents: verification
+            .documents
+            .iter()
+            .map(|document| VerificationDocument {
+                tenant_id: Some(state.config.tenant_id.clone()),
+                ..document_view(&verification.customer_id, &document.uploaded_by, document)
+            })
+            .collect(),
         verification_id: Some(verification.id.clone()),
         id: Some(verification.id.clone()),
         customer_id: Some(verification.customer_id.clone()),
@@ -120,10 +152,20 @@ fn start(
     state: &AppState,
     caller: &Caller,
     customer_id: &str,
+    proposed_id: Option<&str>,
     type_: Option<String>,
     requested_level: Option<String>,
     additional_data: Map<String, Value>,
 ) -> ApiResult {
+    let id = match proposed_id {
+        None => ids::uuid(),
+        Some(proposed) => ids::proposed(proposed).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
+                "verificationId",
+                "verificationId must be a UUID (the id the client proposes)",
+            )])
+        })?,
+    };
     let non_blank = |value: Option<String>, default: &str| {
         value
             .map(|v| v.trim().to_string())
@@ -132,7 +174,7 @@ fn start(
     };
     let requested_level = non_blank(requested_level, TENANT_VERIFIED);
     let mut verification = Verification {
-        id: ids::uuid(),
+        id,
         customer_id: customer_id.to_string(),
         type_: non_blank(type_, "IDENTITY_VERIFICATION"),
         needs_power_tenant: requested_level == POWER_TENANT_VERIFIED,
@@ -154,6 +196,16 @@ fn start(
             .ok_or_else(|| customer_not_found(customer_id))?;
         verification.needs_power_tenant |= customer.high_risk;
         customer.verification_ids.push(verification.id.clone());
+        if store.verifications.contains_key(&verification.id) {
+            // Undo: the proposed id is taken, nothing is created.
+            if let Some(customer) = store.customers.get_mut(customer_id) {
+                customer.verification_ids.pop();
+            }
+            return Err(ApiError::conflict(format!(
+                "Verification '{}' already exists",
+                verification.id
+            )));
+        }
         let data = view(state, &verification);
         store
             .verifications
@@ -212,6 +264,7 @@ pub(crate) async fn create_verification(
         &state,
         &caller,
         customer_id,
+        request.verification_id.as_deref(),
         request.type_.clone(),
         request.requested_level.clone(),
         additional_data,
@@ -234,7 +287,15 @@ pub(crate) async fn submit_customer_verification(
     if let Some(kind) = request.verification_type {
         additional_data.insert("verificationType".into(), Value::String(kind));
     }
-    start(&state, &caller, &customer_id, None, None, additional_data)
+    start(
+        &state,
+        &caller,
+        &customer_id,
+        None,
+        None,
+        None,
+        additional_data,
+    )
 }
 
 /// `POST /api/v2.1/customer/individual/{customerId}/verification/initiate`
@@ -246,7 +307,7 @@ pub(crate) async fn initiate_customer_verification(
     Path(customer_id): Path<String>,
 ) -> ApiResult {
     caller.require_customer(&customer_id)?;
-    start(&state, &caller, &customer_id, None, None, Map::new())
+    start(&state, &caller, &customer_id, None, None, None, Map::new())
 }
 
 /// `GET /api/v2.1/verifications/{verificationId}`
@@ -403,30 +464,28 @@ pub(crate) async fn upload_verification_document(
     caller.require_customer(&customer_id)?;
     let request: UploadVerificationDocumentRequest = body.decode()?;
     let (document_type, size) = check_document(&request)?;
+    let id = match request.doc_id.as_deref() {
+        None => ids::uuid(),
+        Some(proposed) => ids::proposed(proposed).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
+                "docId",
+                "docId must be a UUID (the document id the client makes up)",
+            )])
+        })?,
+    };
     let document = Document {
-        id: ids::uuid(),
+        id,
         document_type,
         file_name: request.file_name.trim().to_string(),
         mime_type: mime_of(&request),
 
         uploaded_at: state.clock.now(),
+        uploaded_by: caller.user_id.clone(),
         description: request.description.clone(),
     };
     let data = VerificationDocument {
-        document_id: Some(document.id.clone()),
-        id: Some(document.id.clone()),
-        document_type: Some(format!("DT_{}", document.document_type)),
-        file_type: Some(document.document_type.clone()),
-        file_name: Some(document.file_name.clone()),
-        status: Some("UPLOADED".into()),
-        content_type: Some(document.mime_type.clone()),
-        uploaded_at: Some(LenientTimestamp::from(document.uploaded_at)),
-        uploaded_by: Some(caller.user_id.clone()),
         tenant_id: Some(state.config.tenant_id.clone()),
-        customer_id: Some(customer_id),
-        description: document.description.clone(),
-        verified: Some(false),
-        upload_date: None,
+        ..document_view(&customer_id, &caller.user_id, &document)
     };
     {
         let mut store = state.write();
@@ -439,10 +498,16 @@ pub(crate) async fn upload_verification_document(
                 "Verification '{verification_id}' is already approved; no more documents are accepted"
             )));
         }
-        verification.documents.push(document);
+        if verification.documents.iter().any(|d| d.id == document.id) {
+            return Err(ApiError::conflict(format!(
+                "Document '{}' is already uploaded to verification '{verification_id}'",
+                document.id
+            )));
+        }
+        verification.documents.push(document.clone());
     }
     tracing::debug!(bytes = size, "document stored");
-    state.counters.side_effect(SideEffect::Document);
+    state.counters.document_stored(&document.document_type);
     if state.config.profile.captured_answers() {
         // The [RUN] answer: `{documentId, documentType, fileName}` (§2.9).
         return Ok(ok(BaseResponseVerificationDocument {

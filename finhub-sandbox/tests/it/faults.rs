@@ -580,3 +580,84 @@ async fn counters_count_every_request_and_side_effect_of_a_journey() {
     sandbox.reset_stats();
     assert_eq!(sandbox.stats().side_effects.registrations, 0);
 }
+
+/// `drop_after_processing`: the server does the work and the answer is
+/// lost; the counters show the work once, and the rule fires only on its
+/// operation.
+#[tokio::test]
+async fn dropped_after_processing_the_work_is_done_and_the_answer_lost() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    let admin = api.admin_login().await.token;
+    sandbox
+        .faults()
+        .inject(
+            FaultRule::drop_after_processing()
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1),
+        )
+        .unwrap();
+    // Another operation is not touched by the rule.
+    api.send(
+        Operation::GetCategorizationHierarchy,
+        &categorization(&sandbox),
+        Some(&admin),
+        None,
+    )
+    .await
+    .expect(200);
+    let email = common::email("lost-answer");
+    let mut request = api
+        .client
+        .post(format!(
+            "{}/api/v2.1/customer/individual/registration",
+            api.base
+        ))
+        .bearer_auth(&admin)
+        .json(&common::registration(&email));
+    for (name, value) in common::standard_headers(&api.credentials.tenant_id) {
+        request = request.header(name, value);
+    }
+    let error = request.send().await.unwrap_err();
+    assert!(!error.is_timeout(), "{error:?}");
+    assert!(error.status().is_none(), "{error:?}");
+    let stats = sandbox.stats();
+    assert_eq!(stats.side_effects.registrations, 1, "the work was done");
+    assert_eq!(stats.faults_injected, 1);
+    assert!(sandbox.faults().list().is_empty(), "the rule expired");
+    // The customer exists: registering the same e-mail again is a conflict,
+    // and the activation e-mail was sent.
+    let reply = api
+        .send(
+            Operation::RegisterIndividualCustomer,
+            "/api/v2.1/customer/individual/registration",
+            Some(&admin),
+            Some(common::registration(&email)),
+        )
+        .await;
+    reply.expect(409);
+    assert_eq!(sandbox.outbox_to(&email).len(), 1);
+    let found = sandbox.find_customer(&email.to_uppercase()).unwrap();
+    assert_eq!(sandbox.outbox_to(&email)[0].customer_id, found.customer_id);
+    assert!(!found.user_id.is_empty());
+    assert_eq!(sandbox.find_customer("nobody@example.com"), None);
+    assert_eq!(sandbox.stats().side_effects.registrations, 1);
+
+    // Over HTTP the kind is `dropAfterProcessing`.
+    let reply = common::control(&sandbox, reqwest::Method::POST, "/faults")
+        .json(&json!({"operation": "accept_consent", "kind": {"type": "dropAfterProcessing"}, "times": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success(), "{}", reply.status());
+    assert_eq!(
+        sandbox.faults().list()[0].rule,
+        FaultRule::drop_after_processing()
+            .on(Operation::AcceptConsent)
+            .times(1)
+    );
+    assert!(matches!(
+        sandbox.faults().list()[0].rule.kind,
+        FaultKind::DropAfterProcessing
+    ));
+}

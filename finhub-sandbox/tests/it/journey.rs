@@ -474,3 +474,112 @@ async fn raw_journey_follows_the_state_machine() {
     );
     assert!(reply.data()["terminatedAt"].is_string());
 }
+
+/// Ids the client proposes: a verification's `verificationId` and a
+/// document's `docId` become their ids (a taken one is a 409 and changes
+/// nothing; one that is not a UUID a 400 naming the field), and
+/// `GET /verifications/{id}` lists the documents uploaded, so a client
+/// whose answer was lost can read back what happened. The counters tell
+/// documents per type and consents per type.
+#[tokio::test]
+async fn proposed_ids_and_the_documents_read_back() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox);
+    let admin = api.admin_login().await.token;
+    let customer = api.onboard_start(&admin, &common::email("proposed")).await;
+    let token = customer.session.token.clone();
+    let proposed = "3F9C2B1A-6D4E-4A8B-B7C5-0E1F2A3B4C5D";
+    let create = |id: &str| json!({"customerId": customer.id, "type": "IDENTITY_VERIFICATION", "verificationId": id});
+    let reply = api
+        .send(
+            Operation::CreateVerification,
+            "/api/v2.1/verifications",
+            Some(&token),
+            Some(create(proposed)),
+        )
+        .await;
+    reply.expect(200);
+    let id = "3f9c2b1a-6d4e-4a8b-b7c5-0e1f2a3b4c5d";
+    assert_eq!(reply.data()["verificationId"], id);
+    for (body, status, field) in [
+        (create(id), 409, None),
+        (create("../admin"), 400, Some("verificationId")),
+    ] {
+        let reply = api
+            .send(
+                Operation::CreateVerification,
+                "/api/v2.1/verifications",
+                Some(&token),
+                Some(body),
+            )
+            .await;
+        reply.expect(status);
+        if let Some(field) = field {
+            assert_eq!(reply.error_fields(), [field], "{}", reply.text);
+        }
+    }
+    assert_eq!(sandbox.stats().side_effects.verifications, 1);
+
+    let doc_id = "6f1c2a9e-4b7d-4e3a-9c8f-2d5b1a0e7c63";
+    let upload = |doc_id: &str, kind: &str| {
+        json!({"documentType": kind, "mimeType": "application/pdf", "fileName": "passport.pdf",
+               "fileContent": common::PDF_BASE64, "docId": doc_id})
+    };
+    let path = format!("/api/v2.1/verifications/{id}/documents");
+    let reply = api
+        .send(
+            Operation::UploadVerificationDocument,
+            &path,
+            Some(&token),
+            Some(upload(doc_id, "PASSPORT")),
+        )
+        .await;
+    reply.expect(200);
+    assert_eq!(reply.data()["documentId"], doc_id);
+    for (body, status) in [
+        (upload(doc_id, "PASSPORT"), 409),
+        (upload("not-a-uuid", "PASSPORT"), 400),
+    ] {
+        api.send(
+            Operation::UploadVerificationDocument,
+            &path,
+            Some(&token),
+            Some(body),
+        )
+        .await
+        .expect(status);
+    }
+    api.upload(&token, id, "PROOF_OF_ADDRESS").await.expect(200);
+
+    let reply = api
+        .send(
+            Operation::GetVerification,
+            &format!("/api/v2.1/verifications/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    reply.expect(200);
+    let documents = reply.data()["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 2, "{}", reply.text);
+    assert_eq!(documents[0]["documentId"], doc_id);
+    assert_eq!(documents[0]["documentType"], "DT_PASSPORT");
+    assert_eq!(documents[1]["documentType"], "DT_PROOF_OF_ADDRESS");
+
+    api.consent(&token, &customer.id, "privacy")
+        .await
+        .expect(200);
+    let stats = sandbox.stats();
+    assert_eq!(stats.side_effects.documents, 2);
+    assert_eq!(
+        stats.documents_by_type.into_iter().collect::<Vec<_>>(),
+        [
+            ("PASSPORT".to_string(), 1),
+            ("PROOF_OF_ADDRESS".to_string(), 1)
+        ]
+    );
+    assert_eq!(
+        stats.consents_by_type.into_iter().collect::<Vec<_>>(),
+        [("PRIVACY_POLICY".to_string(), 1)]
+    );
+}

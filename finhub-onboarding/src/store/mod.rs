@@ -9,7 +9,10 @@
 //! second gets [`StoreError::Conflict`] and reloads.
 //!
 //! A service implements [`JourneyStore`] on its own database; the crate ships
-//! [`MemoryStore`] (tests, one process).
+//! [`MemoryStore`] (tests, one process), `sqlite::SqliteStore` (feature
+//! `sqlite`, on by default: one machine) and `postgres::PostgresStore`
+//! (feature `postgres`: several machines sharing one population). All three
+//! also hand journeys out to workers ([`ClaimingStore`], see [`claim`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +20,16 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+
+pub mod claim;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod encoding;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use claim::{ClaimingStore, WorkerId};
 
 /// The caller's key of one journey (for example its own customer id, or the
 /// customer's e-mail in a batch). Never a secret.
@@ -135,10 +148,39 @@ pub trait JourneyStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<JourneyId>, StoreError>> + Send;
 }
 
+/// A shared store is a store: several runners (or a runner and the
+/// service's own code) can hold one.
+impl<S: JourneyStore + ?Sized> JourneyStore for std::sync::Arc<S> {
+    fn load(
+        &self,
+        id: &JourneyId,
+    ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send {
+        (**self).load(id)
+    }
+
+    fn save(
+        &self,
+        id: &JourneyId,
+        expected: Option<Revision>,
+        phase: Phase,
+        state: &serde_json::Value,
+    ) -> impl Future<Output = Result<Revision, StoreError>> + Send {
+        (**self).save(id, expected, phase, state)
+    }
+
+    fn list(
+        &self,
+        phase: Option<Phase>,
+    ) -> impl Future<Output = Result<Vec<JourneyId>, StoreError>> + Send {
+        (**self).list(phase)
+    }
+}
+
 /// A store in this process's memory: for tests and one-process runs.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     records: Mutex<BTreeMap<JourneyId, Record>>,
+    leases: claim::Leases,
 }
 
 impl MemoryStore {
