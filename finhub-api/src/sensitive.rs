@@ -3,7 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// A secret string (password, tenant key or secret, access or refresh
 /// token). It serializes as the plain string, because FinHub needs the value,
@@ -53,6 +53,10 @@ impl Drop for Sensitive {
         self.0.zeroize();
     }
 }
+
+/// The `Drop` above wipes the text: code that must only hold secrets in
+/// types that wipe themselves can require this marker.
+impl ZeroizeOnDrop for Sensitive {}
 
 #[cfg(test)]
 mod tests {

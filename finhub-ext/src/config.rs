@@ -660,6 +660,34 @@ pub(crate) fn builder_from_lookup(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{assert_option_wipes_on_drop, assert_wipes_on_drop};
+
+    /// The secret fields of this module, checked by the compiler: the test
+    /// builds only while each is of a type that wipes its memory on drop.
+    #[test]
+    fn every_field_holding_a_secret_wipes_its_memory_on_drop() {
+        fn check(
+            tenant: &Tenant,
+            admin: &AdminCredentials,
+            customer: &CustomerCredentials,
+            builder: &FinhubClientBuilder,
+        ) {
+            assert_wipes_on_drop(&tenant.key);
+            assert_wipes_on_drop(&tenant.secret);
+            assert_wipes_on_drop(&admin.password);
+            assert_wipes_on_drop(&customer.password);
+            assert_option_wipes_on_drop(&builder.tenant_key);
+            assert_option_wipes_on_drop(&builder.tenant_secret);
+        }
+        let admin = AdminCredentials::new("org", "user", "admin", "canary-password");
+        let customer = CustomerCredentials::new("c", "u", "marcus", "canary-password");
+        let tenant = Tenant {
+            id: "t".into(),
+            key: "canary-key".into(),
+            secret: "canary-secret".into(),
+        };
+        check(&tenant, &admin, &customer, &FinhubClientBuilder::default());
+    }
 
     fn normalize_base_url(input: &str) -> Result<String, Error> {
         parse_base_url(input).map(|base| base.url)

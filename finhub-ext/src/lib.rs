@@ -26,6 +26,18 @@ mod session;
 mod snapshot;
 pub mod validation;
 
+/// Compiles only for a type that wipes its memory when dropped
+/// (`zeroize::ZeroizeOnDrop`: `SecretString`, `Sensitive`, `Zeroizing`).
+/// The tests of each module that holds a secret call it on every such
+/// field, so a field changed to a plain `String` fails the build of the
+/// tests.
+#[cfg(test)]
+pub(crate) fn assert_wipes_on_drop<T: zeroize::ZeroizeOnDrop + ?Sized>(_: &T) {}
+
+/// [`assert_wipes_on_drop`] for an optional secret.
+#[cfg(test)]
+pub(crate) fn assert_option_wipes_on_drop<T: zeroize::ZeroizeOnDrop>(_: &Option<T>) {}
+
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

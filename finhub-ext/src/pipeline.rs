@@ -226,14 +226,20 @@ pub(crate) struct CallDecorator {
 /// memory that is wiped when dropped; the header value itself belongs to
 /// the request (and to reqwest and hyper after it is sent) and is not wiped.
 fn bearer(token: &Token) -> Result<HeaderValue, String> {
-    let secret = token.access.expose_secret();
-    let mut text = Zeroizing::new(String::with_capacity("Bearer ".len() + secret.len()));
-    text.push_str("Bearer ");
-    text.push_str(secret);
+    let text = bearer_text(token);
     let mut value = HeaderValue::from_str(&text)
         .map_err(|_| "the session token contains characters not allowed in a header".to_string())?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// `Bearer <token>`, in memory that is wiped when dropped.
+fn bearer_text(token: &Token) -> Zeroizing<String> {
+    let secret = token.access.expose_secret();
+    let mut text = Zeroizing::new(String::with_capacity("Bearer ".len() + secret.len()));
+    text.push_str("Bearer ");
+    text.push_str(secret);
+    text
 }
 
 impl Decorator for CallDecorator {
@@ -562,6 +568,17 @@ impl http_body::Body for RefusedBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `Bearer …` text the header is built from, checked by the
+    /// compiler: the test builds only while it is of a type that wipes its
+    /// memory on drop.
+    #[test]
+    fn the_bearer_text_wipes_its_memory_on_drop() {
+        fn check(token: &Token) {
+            crate::assert_wipes_on_drop(&bearer_text(token));
+        }
+        let _: fn(&Token) = check;
+    }
 
     #[test]
     fn refusals_become_typed_errors_naming_the_operation() {

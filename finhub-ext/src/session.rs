@@ -639,6 +639,22 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{assert_option_wipes_on_drop, assert_wipes_on_drop};
+
+    /// The secret fields of this module, checked by the compiler: the test
+    /// builds only while each is of a type that wipes its memory on drop.
+    #[test]
+    fn every_field_holding_a_secret_wipes_its_memory_on_drop() {
+        fn check(token: &Token, login: &Login, credentials: &Credentials, resumed: &Resumed) {
+            assert_wipes_on_drop(&token.access);
+            assert_option_wipes_on_drop(&token.refresh);
+            assert_wipes_on_drop(&login.password);
+            assert_option_wipes_on_drop(&credentials.password);
+            assert_wipes_on_drop(&resumed.access);
+            assert_option_wipes_on_drop(&resumed.refresh);
+        }
+        let _: fn(&Token, &Login, &Credentials, &Resumed) = check;
+    }
 
     #[test]
     fn reads_exp_of_the_documented_token() {

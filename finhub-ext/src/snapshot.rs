@@ -175,6 +175,16 @@ pub struct StoredSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{assert_option_wipes_on_drop, assert_wipes_on_drop};
+
+    /// The secret fields of this module, checked by the compiler: the test
+    /// builds only while each is of a type that wipes its memory on drop.
+    #[test]
+    fn every_field_holding_a_secret_wipes_its_memory_on_drop() {
+        let snapshot = snapshot();
+        assert_wipes_on_drop(&snapshot.access_token);
+        assert_option_wipes_on_drop(&snapshot.refresh_token);
+    }
 
     const CANARY: &str = "canary-refresh-token-5e1f";
 

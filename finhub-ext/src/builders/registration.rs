@@ -586,3 +586,20 @@ fn canonical_path(path: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{assert_option_wipes_on_drop, assert_wipes_on_drop};
+
+    /// The secret fields of this module, checked by the compiler: the test
+    /// builds only while each is of a type that wipes its memory on drop.
+    #[test]
+    fn every_field_holding_a_secret_wipes_its_memory_on_drop() {
+        fn check(builder: &RegistrationBuilder) {
+            assert_wipes_on_drop(&builder.password);
+            assert_option_wipes_on_drop(&builder.matching_password);
+        }
+        let _: fn(&RegistrationBuilder) = check;
+    }
+}

@@ -110,3 +110,24 @@ impl AdminSessionBuilder {
         body.validate().map(|()| body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{assert_option_wipes_on_drop, assert_wipes_on_drop};
+
+    /// The secret fields of this module, checked by the compiler: the test
+    /// builds only while each is of a type that wipes its memory on drop.
+    #[test]
+    fn every_field_holding_a_secret_wipes_its_memory_on_drop() {
+        fn check(customer: &CustomerSessionBuilder, admin: &AdminSessionBuilder) {
+            assert_wipes_on_drop(&customer.password);
+            assert_option_wipes_on_drop(&customer.tenant_key);
+            assert_option_wipes_on_drop(&customer.tenant_secret);
+            assert_wipes_on_drop(&admin.password);
+            assert_option_wipes_on_drop(&admin.tenant_key);
+            assert_option_wipes_on_drop(&admin.tenant_secret);
+        }
+        let _: fn(&CustomerSessionBuilder, &AdminSessionBuilder) = check;
+    }
+}
