@@ -1,6 +1,6 @@
-//! The FinHub credentials of `finhub onboard --base-url`: ids and names as
-//! flags or variables, secrets from variables, files or standard input
-//! (see [`crate::secrets`]).
+//! The FinHub credentials of `finhub onboard --base-url` and the customer's
+//! password: ids and names as flags or variables, secrets from variables,
+//! files or standard input (see [`crate::secrets`]).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -9,7 +9,8 @@ use clap::Args;
 use secrecy::SecretString;
 
 use crate::secrets::{
-    self, ADMIN_PASSWORD, GivenOnCommandLine, SecretRequest, TENANT_KEY, TENANT_SECRET,
+    self, ADMIN_PASSWORD, CUSTOMER_PASSWORD, GivenOnCommandLine, SecretRequest, TENANT_KEY,
+    TENANT_SECRET,
 };
 
 /// Credentials for `--base-url`, as given on the command line. Secrets are
@@ -58,6 +59,19 @@ pub struct CredentialArgs {
     /// Refused: the old form `--admin-password VALUE`.
     #[arg(long = "admin-password", hide = true, value_name = "REFUSED", allow_hyphen_values = true, value_parser = secrets::discard)]
     admin_password_on_command_line: Option<GivenOnCommandLine>,
+    /// Read the customer's password from this file ("-": standard input).
+    /// Without it: FINHUB_CUSTOMER_PASSWORD; with neither, a new customer
+    /// gets a generated password that is shown nowhere. Used to register
+    /// and, when the saved session cannot be renewed, for one login; never
+    /// saved. Never taken on the command line.
+    #[arg(long, value_name = "PATH")]
+    customer_password_file: Option<PathBuf>,
+    /// Read the customer's password from standard input.
+    #[arg(long, conflicts_with = "customer_password_file")]
+    customer_password_stdin: bool,
+    /// Refused: a customer password given as `--customer-password VALUE`.
+    #[arg(long = "customer-password", hide = true, value_name = "REFUSED", allow_hyphen_values = true, value_parser = secrets::discard)]
+    customer_password_on_command_line: Option<GivenOnCommandLine>,
     /// `X-Forwarded-From` sent by this tool.
     #[arg(long, env = "FINHUB_REQUEST_SOURCE", default_value = "finhub-cli")]
     request_source: String,
@@ -78,6 +92,8 @@ impl fmt::Debug for CredentialArgs {
             .field("admin_username", &self.admin_username)
             .field("admin_password_file", &self.admin_password_file)
             .field("admin_password_stdin", &self.admin_password_stdin)
+            .field("customer_password_file", &self.customer_password_file)
+            .field("customer_password_stdin", &self.customer_password_stdin)
             .field("request_source", &self.request_source)
             .finish_non_exhaustive()
     }
@@ -107,6 +123,12 @@ impl CredentialArgs {
                 stdin: self.admin_password_stdin,
                 on_command_line: self.admin_password_on_command_line.is_some(),
             },
+            SecretRequest {
+                spec: CUSTOMER_PASSWORD,
+                file: self.customer_password_file,
+                stdin: self.customer_password_stdin,
+                on_command_line: self.customer_password_on_command_line.is_some(),
+            },
         ];
         let mut secrets = secrets::read_all(&requests)?.into_iter();
         let mut next = || secrets.next().flatten();
@@ -118,6 +140,7 @@ impl CredentialArgs {
             admin_user_id: self.admin_user_id,
             admin_username: self.admin_username,
             admin_password: next(),
+            customer_password: next(),
             request_source: self.request_source,
         })
     }
@@ -140,6 +163,9 @@ pub struct Credentials {
     pub admin_username: Option<String>,
     /// Admin password.
     pub admin_password: Option<SecretString>,
+    /// The customer's password (registration, and one login when the saved
+    /// session cannot be renewed); never saved.
+    pub customer_password: Option<SecretString>,
     /// `X-Forwarded-From` sent by this tool.
     pub request_source: String,
 }
@@ -155,6 +181,7 @@ impl fmt::Debug for Credentials {
             .field("admin_user_id", &self.admin_user_id)
             .field("admin_username", &self.admin_username)
             .field("admin_password", &redacted(&self.admin_password))
+            .field("customer_password", &redacted(&self.customer_password))
             .field("request_source", &self.request_source)
             .finish()
     }
@@ -175,7 +202,12 @@ mod tests {
 
     #[test]
     fn a_secret_value_on_the_command_line_is_dropped_at_parsing() {
-        for flag in ["--tenant-key", "--tenant-secret", "--admin-password"] {
+        for flag in [
+            "--tenant-key",
+            "--tenant-secret",
+            "--admin-password",
+            "--customer-password",
+        ] {
             let cli = Cli::try_parse_from(["finhub", flag, CANARY]).unwrap();
             let debug = format!("{cli:?}");
             assert!(!debug.contains(CANARY), "{debug}");
@@ -197,6 +229,7 @@ mod tests {
             tenant_key: Some(SecretString::from(format!("{CANARY}-key"))),
             tenant_secret: Some(SecretString::from(format!("{CANARY}-secret"))),
             admin_password: Some(SecretString::from(format!("{CANARY}-password"))),
+            customer_password: Some(SecretString::from(format!("{CANARY}-customer"))),
             admin_username: Some("admin".into()),
             ..Credentials::default()
         };

@@ -1,8 +1,8 @@
-//! The commands of the `finhub` binary, also usable as a library (the
-//! benchmarks run [`onboard::journey_once`]).
+#![doc = include_str!("../README.md")]
 
 pub mod credentials;
 pub mod limited_read;
+pub mod logging;
 pub mod onboard;
 pub mod sandbox;
 pub mod secrets;

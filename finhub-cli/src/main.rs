@@ -27,10 +27,18 @@ enum Command {
     /// activation, wallet. Against an embedded sandbox unless --base-url is
     /// given.
     ///
-    /// Secrets (tenant key, tenant secret, admin password) are never taken
-    /// on the command line, where other users can read them: each comes
-    /// from its FINHUB_* variable, from --NAME-file PATH, or from standard
-    /// input (--NAME-stdin or --NAME-file -; one secret at most).
+    /// Against a real FinHub a journey may have to wait (the e-mailed
+    /// activation code, FinHub's KYC review, the IBAN): with --state FILE
+    /// it is saved, the run prints what it waits for and how to continue,
+    /// and exits with 75; the same command run again continues. Exit codes:
+    /// 0 done, 1 bad input, 2 usage, 3 failed (someone must act), 4 error
+    /// (run again to resume), 75 waiting.
+    ///
+    /// Secrets (tenant key, tenant secret, admin password, the customer's
+    /// password) are never taken on the command line, where other users can
+    /// read them: each comes from its FINHUB_* variable, from --NAME-file
+    /// PATH, or from standard input (--NAME-stdin or --NAME-file -; one
+    /// secret at most).
     Onboard(Box<OnboardArgs>),
     /// Serve the stateful FinHub sandbox on 127.0.0.1.
     Sandbox(sandbox::SandboxArgs),
@@ -57,22 +65,33 @@ struct OnboardArgs {
     /// Print a machine-readable JSON report instead of the human summary.
     #[arg(long)]
     json: bool,
-    /// Save progress after each step; a failed run given the same file
-    /// resumes without redoing completed steps.
+    /// Keep the journey in FILE: a run that waits or stops is continued by
+    /// running the same command again, without repeating what was done.
     ///
-    /// The file holds the new customer's password: it is created 0600 and
-    /// replaced atomically; a symbolic link at FILE is refused and a file
-    /// others may read is set back to 0600 (with a warning). If the answer
-    /// to the registration was lost, a resumed run stops instead of
-    /// registering the customer a second time.
+    /// The file holds the customer's session tokens (never a password): it
+    /// is created 0600 and replaced atomically; a symbolic link at FILE is
+    /// refused and a file others may read is set back to 0600 (with a
+    /// warning). If the answer to the registration was lost, a later run
+    /// stops instead of registering the customer a second time.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// Email of the new customer (default: a fresh example address).
     #[arg(long)]
     email: Option<String>,
-    /// Activation code (FinHub e-mails one to the customer).
-    #[arg(long)]
+    /// The activation code FinHub e-mailed to the customer (a waiting run
+    /// asks for it).
+    #[arg(long, value_name = "CODE")]
     activation_code: Option<String>,
+    // -- single-customer journey: continuing and logging --
+    /// Run a journey that failed again, once the cause of its failure is
+    /// fixed (the failed step is tried again).
+    #[arg(long)]
+    retry_failed: bool,
+    /// Log each FinHub call on stderr (operation, status, latency; never a
+    /// body or a secret). RUST_LOG, when set, chooses what is logged.
+    #[arg(short, long)]
+    verbose: bool,
+    // -- end of single-customer journey flags --
     #[command(flatten)]
     credentials: CredentialArgs,
 }
@@ -114,6 +133,8 @@ fn options(args: OnboardArgs) -> Result<onboard::Options, String> {
         state: args.state,
         email: args.email,
         activation_code: args.activation_code,
+        retry_failed: args.retry_failed,
+        verbose: args.verbose,
         credentials: args.credentials.resolve()?,
     })
 }

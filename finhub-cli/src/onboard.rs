@@ -1,23 +1,30 @@
-//! `finhub onboard`: the whole individual journey through finhub-ext.
+//! `finhub onboard`: one customer's onboarding, run by the
+//! `finhub_onboarding` library (its [`Runner`] and [`Journey`]); this
+//! module only sets it up, answers the embedded sandbox's waits, and
+//! reports.
 //!
-//! Steps, in order: categorization → registration → session → verification
-//! → documents → approval → consents → readiness → activation → wallet →
-//! logout. Each completed step is recorded (and saved with `--state`), so a
-//! failed run resumes without redoing what the server already did.
+//! * Against the embedded sandbox (no `--base-url`) the journey completes
+//!   in one go: the activation code is read from the sandbox's outbox, a
+//!   KYC review is approved and the IBAN's delay skipped through its
+//!   control handle, in process.
+//! * With `--base-url` a journey that must wait (an e-mailed activation
+//!   code, FinHub's KYC review, the IBAN, the customer's password) stops:
+//!   with `--state FILE` its state is saved there, what it waits for and how
+//!   to continue are printed (also as JSON with `--json`), and the exit
+//!   code is [`ExitStatus::Waiting`] (75). Running the same command again
+//!   continues.
+//!
+//! The exit codes are [`ExitStatus`]; the crate docs have the table.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use finhub_ext::api::Sensitive;
-use finhub_ext::builders::{
-    ActivationBuilder, ApprovalBuilder, ConsentBuilder, ConsentKind, DocumentMime, DocumentType,
-    DocumentUploadBuilder, VerificationBuilder,
+use finhub_ext::{AdminCredentials, FinhubClient, RetryPolicy};
+use finhub_onboarding::{
+    AdvanceError, Customer, Failure, Journey, JourneyStore, MemoryStore, Outcome, Runner,
+    SampleDocuments, Step, WaitingOn,
 };
-use finhub_ext::{
-    AdminCredentials, CustomerClient, CustomerCredentials, FinhubClient, RetryPolicy,
-};
-use finhub_onboarding::Customer;
 use finhub_sandbox::{Sandbox, SandboxConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
@@ -25,8 +32,48 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::credentials::Credentials;
-use crate::secrets::{ADMIN_PASSWORD, TENANT_KEY, TENANT_SECRET};
-use crate::state::{Progress, RegistrationAttempt, Store};
+use crate::secrets::{ADMIN_PASSWORD, CUSTOMER_PASSWORD, TENANT_KEY, TENANT_SECRET};
+use crate::state::{StateFile, journey_id};
+
+/// How long one run waits in process for a poll that is due soon (the
+/// IBAN, assigned a moment after activation); a longer wait ends the run
+/// with [`ExitStatus::Waiting`].
+pub const MAX_WAIT_IN_PROCESS: Duration = Duration::from_secs(10);
+
+/// How many times one run answers the embedded sandbox's waits before it
+/// gives up (each answer moves the journey on; a handful is enough).
+const MAX_EMBEDDED_ROUNDS: u32 = 8;
+
+/// The exit codes of `finhub onboard`, each documented in the crate docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitStatus {
+    /// The customer is onboarded.
+    Done = 0,
+    /// Bad input: a setting, credential, secret or state file was refused
+    /// (FinHub's refusal of the credentials included); the message names
+    /// it. (Also every error of the other commands.)
+    BadInput = 1,
+    /// The command line was not understood (clap's usage error).
+    Usage = 2,
+    /// The journey stopped on a failure running again will not fix (FinHub
+    /// refused a step, a registration's answer was lost): someone must act.
+    Failed = 3,
+    /// The run stopped on an error a later run may not meet (FinHub
+    /// unreachable, a server error or timeout, the state file's disk): with
+    /// `--state`, run the same command again.
+    Error = 4,
+    /// The journey waits (EX_TEMPFAIL, "try again later"): for an
+    /// activation code, FinHub's review, the IBAN or the customer's
+    /// password; the output says which and how to continue.
+    Waiting = 75,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
 
 /// What `finhub onboard` was asked to do.
 #[derive(Default)]
@@ -35,13 +82,17 @@ pub struct Options {
     pub base_url: Option<String>,
     /// Print a JSON report instead of the human summary.
     pub json: bool,
-    /// Where progress is saved and resumed from.
+    /// Where the journey is saved and continued from.
     pub state: Option<PathBuf>,
     /// The new customer's e-mail (default: a fresh example address).
     pub email: Option<String>,
-    /// The activation code (default: one the sandbox accepts).
+    /// The activation code FinHub e-mailed to the customer.
     pub activation_code: Option<String>,
-    /// Credentials for `base_url`.
+    /// Run a journey that failed again (once its cause is fixed).
+    pub retry_failed: bool,
+    /// Log each FinHub call on stderr.
+    pub verbose: bool,
+    /// Credentials for `base_url`, and the customer's password.
     pub credentials: Credentials,
 }
 
@@ -53,692 +104,571 @@ impl std::fmt::Debug for Options {
             .field("json", &self.json)
             .field("state", &self.state)
             .field("email", &self.email)
-            .field("activation_code", &self.activation_code)
+            .field(
+                "activation_code",
+                &self.activation_code.as_ref().map(|_| "** redacted **"),
+            )
+            .field("retry_failed", &self.retry_failed)
+            .field("verbose", &self.verbose)
             .field("credentials", &self.credentials)
             .finish()
     }
 }
 
-/// The steps of the journey, in order.
-const STEPS: [&str; 11] = [
-    "categorization",
-    "registration",
-    "session",
-    "verification",
-    "documents",
-    "approval",
-    "consents",
-    "readiness",
-    "activation",
-    "wallet",
-    "logout",
-];
-
-/// One step's outcome, for the report.
-struct StepReport {
-    name: &'static str,
-    resumed: bool,
-    millis: u128,
-    detail: String,
-}
-
 /// The client, and the embedded sandbox when there is one.
 struct Target {
     client: FinhubClient,
-    tenant_id: String,
-    _sandbox: Option<Sandbox>,
+    sandbox: Option<Sandbox>,
 }
 
 async fn target(options: &Options) -> Result<Target, String> {
     let c = &options.credentials;
     let retry = RetryPolicy::default().initial_backoff(Duration::from_millis(50));
-    match &options.base_url {
-        None => {
-            // Seeded like `finhub sandbox`: defaults, or FINHUB_SANDBOX_* variables.
-            let config = SandboxConfig::from_env()
-                .map_err(|e| format!("cannot configure the embedded sandbox: {e}"))?;
-            let sandbox = Sandbox::builder()
-                .config(config)
-                .start()
-                .await
-                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
-            let creds = sandbox.credentials();
-            let client = creds
-                .client_builder()
-                .request_source(&c.request_source)
-                .retry_policy(retry)
-                .build()
-                .map_err(|e| e.to_string())?;
-            Ok(Target {
-                client,
-                tenant_id: creds.tenant_id,
-                _sandbox: Some(sandbox),
-            })
-        }
-        Some(base_url) => {
-            let mut missing: Vec<String> = Vec::new();
-            for (name, present) in [
-                ("--tenant-id / FINHUB_TENANT_ID", c.tenant_id.is_some()),
-                (
-                    "--admin-organization-id / FINHUB_ADMIN_ORGANIZATION_ID",
-                    c.admin_organization_id.is_some(),
-                ),
-                (
-                    "--admin-user-id / FINHUB_ADMIN_USER_ID",
-                    c.admin_user_id.is_some(),
-                ),
-                (
-                    "--admin-username / FINHUB_ADMIN_USERNAME",
-                    c.admin_username.is_some(),
-                ),
-            ] {
-                if !present {
-                    missing.push(name.to_string());
-                }
-            }
-            for (spec, present) in [
-                (TENANT_KEY, c.tenant_key.is_some()),
-                (TENANT_SECRET, c.tenant_secret.is_some()),
-                (ADMIN_PASSWORD, c.admin_password.is_some()),
-            ] {
-                if !present {
-                    missing.push(spec.ways());
-                }
-            }
-            let (
-                Some(tenant_id),
-                Some(tenant_key),
-                Some(tenant_secret),
-                Some(organization_id),
-                Some(user_id),
-                Some(username),
-                Some(password),
-            ) = (
-                &c.tenant_id,
-                &c.tenant_key,
-                &c.tenant_secret,
-                &c.admin_organization_id,
-                &c.admin_user_id,
-                &c.admin_username,
-                &c.admin_password,
-            )
-            else {
-                return Err(format!(
-                    "--base-url needs credentials: missing {}",
-                    missing.join("; ")
-                ));
-            };
-            let tenant_id = tenant_id.clone();
-            let client = FinhubClient::builder()
-                .base_url(base_url)
-                .tenant_id(&tenant_id)
-                .tenant_key(tenant_key.clone())
-                .tenant_secret(tenant_secret.clone())
-                .admin(AdminCredentials::new(
-                    organization_id.clone(),
-                    user_id.clone(),
-                    username.clone(),
-                    password.clone(),
-                ))
-                .request_source(&c.request_source)
-                .retry_policy(retry)
-                .build()
-                .map_err(|e| e.to_string())?;
-            Ok(Target {
-                client,
-                tenant_id,
-                _sandbox: None,
-            })
-        }
-    }
-}
-
-/// A strong password for the new customer (upper, lower, digit, special).
-fn generated_password() -> String {
-    let mut rng = rand::rng();
-    let body: String = (0..14)
-        .map(|_| {
-            let chars = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-            chars[rng.random_range(0..chars.len())] as char
-        })
-        .collect();
-    format!("Fh{body}7!")
-}
-
-fn fresh_email() -> String {
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
-    let suffix: u32 = rand::rng().random_range(0..1_000_000);
-    format!("marcus.jensen.{stamp}.{suffix:06}@example.com")
-}
-
-/// A tiny, valid PDF: the document the sandbox (or FinHub) receives.
-fn sample_pdf(title: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n% {title}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
-}
-
-/// Shows one step at a time: a spinner on a terminal, a line per step.
-struct Display {
-    json: bool,
-}
-
-impl Display {
-    fn start(&self, step: &str) -> Option<ProgressBar> {
-        if self.json {
-            return None;
-        }
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message(step.to_string());
-        bar.enable_steady_tick(Duration::from_millis(80));
-        Some(bar)
-    }
-
-    fn finish(&self, bar: Option<ProgressBar>, report: &StepReport) {
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        if !self.json {
-            let how = if report.resumed {
-                "done earlier".to_string()
-            } else {
-                format!("{} ms", report.millis)
-            };
-            println!("✓ {:<15} {:<14} {}", report.name, how, report.detail);
-        }
-    }
-}
-
-/// Runs the journey.
-pub async fn run(options: Options) -> Result<ExitCode, String> {
-    let started = Instant::now();
-    let store = Store::new(options.state.clone());
-    let saved = store.load()?;
-    let target = target(&options).await?;
-    let base_url = target.client.base_url().to_string();
-    let mut progress = match saved {
-        Some(saved) if saved.base_url != base_url => {
-            return Err(format!(
-                "the state file belongs to {}, not {base_url}; use --base-url {} to resume it",
-                saved.base_url, saved.base_url
-            ));
-        }
-        Some(saved) => saved,
-        None => Progress {
-            base_url: base_url.clone(),
-            ..Progress::default()
-        },
+    let Some(base_url) = &options.base_url else {
+        // Seeded like `finhub sandbox`: defaults, or FINHUB_SANDBOX_* variables.
+        let config = SandboxConfig::from_env()
+            .map_err(|e| format!("cannot configure the embedded sandbox: {e}"))?;
+        let sandbox = Sandbox::builder()
+            .config(config)
+            .start()
+            .await
+            .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+        let client = sandbox
+            .credentials()
+            .client_builder()
+            .request_source(&c.request_source)
+            .retry_policy(retry)
+            .build()
+            .map_err(|e| e.to_string())?;
+        return Ok(Target {
+            client,
+            sandbox: Some(sandbox),
+        });
     };
-    let display = Display { json: options.json };
-    let mut reports = Vec::new();
-    let mut session: Option<CustomerClient> = None;
-    let outcome = journey(
-        &target,
-        &options,
-        &store,
-        &mut progress,
-        &display,
-        &mut reports,
-        &mut session,
-    )
-    .await;
-    let wall = started.elapsed();
-    match outcome {
-        Ok(()) => {
-            if options.json {
-                println!("{}", report_json(&progress, &reports, wall, true, None));
-            } else {
-                println!();
-                println!(
-                    "customer   {}",
-                    progress.customer_id.as_deref().unwrap_or("-")
-                );
-                println!("status     {}", progress.status.as_deref().unwrap_or("-"));
-                println!("IBAN       {}", progress.iban.as_deref().unwrap_or("-"));
-                println!(
-                    "onboarded in {:.2} s against {base_url}",
-                    wall.as_secs_f64()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err((step, failure)) => {
-            let message = failure.message;
-            if options.json {
-                println!(
-                    "{}",
-                    report_json(&progress, &reports, wall, false, Some((step, &message)))
-                );
-            }
-            let resume = match &options.state {
-                Some(path) if options.base_url.is_some() && failure.resumable => format!(
-                    " (progress saved; run again with --state {} to resume)",
-                    path.display()
-                ),
-                _ => String::new(),
-            };
-            Err(format!("{step}: {message}{resume}"))
+    let mut missing: Vec<String> = Vec::new();
+    for (name, present) in [
+        ("--tenant-id / FINHUB_TENANT_ID", c.tenant_id.is_some()),
+        (
+            "--admin-organization-id / FINHUB_ADMIN_ORGANIZATION_ID",
+            c.admin_organization_id.is_some(),
+        ),
+        (
+            "--admin-user-id / FINHUB_ADMIN_USER_ID",
+            c.admin_user_id.is_some(),
+        ),
+        (
+            "--admin-username / FINHUB_ADMIN_USERNAME",
+            c.admin_username.is_some(),
+        ),
+    ] {
+        if !present {
+            missing.push(name.to_string());
         }
     }
-}
-
-fn report_json(
-    progress: &Progress,
-    reports: &[StepReport],
-    wall: Duration,
-    success: bool,
-    failure: Option<(&str, &str)>,
-) -> serde_json::Value {
-    json!({
-        "success": success,
-        "baseUrl": progress.base_url,
-        "customerId": progress.customer_id,
-        "userId": progress.user_id,
-        "email": progress.email,
-        "verificationId": progress.verification_id,
-        "status": progress.status,
-        "iban": progress.iban,
-        "wallTimeMs": wall.as_millis() as u64,
-        "steps": reports.iter().map(|r| json!({
-            "step": r.name,
-            "resumed": r.resumed,
-            "ms": r.millis as u64,
-            "detail": r.detail,
-        })).collect::<Vec<_>>(),
-        "failure": failure.map(|(step, message)| json!({"step": step, "message": message})),
+    for (spec, present) in [
+        (TENANT_KEY, c.tenant_key.is_some()),
+        (TENANT_SECRET, c.tenant_secret.is_some()),
+        (ADMIN_PASSWORD, c.admin_password.is_some()),
+    ] {
+        if !present {
+            missing.push(spec.ways());
+        }
+    }
+    let (
+        Some(tenant_id),
+        Some(tenant_key),
+        Some(tenant_secret),
+        Some(organization_id),
+        Some(user_id),
+        Some(username),
+        Some(password),
+    ) = (
+        &c.tenant_id,
+        &c.tenant_key,
+        &c.tenant_secret,
+        &c.admin_organization_id,
+        &c.admin_user_id,
+        &c.admin_username,
+        &c.admin_password,
+    )
+    else {
+        return Err(format!(
+            "--base-url needs credentials: missing {}",
+            missing.join("; ")
+        ));
+    };
+    let client = FinhubClient::builder()
+        .base_url(base_url)
+        .tenant_id(tenant_id)
+        .tenant_key(tenant_key.clone())
+        .tenant_secret(tenant_secret.clone())
+        .admin(AdminCredentials::new(
+            organization_id.clone(),
+            user_id.clone(),
+            username.clone(),
+            password.clone(),
+        ))
+        .request_source(&c.request_source)
+        .retry_policy(retry)
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(Target {
+        client,
+        sandbox: None,
     })
 }
 
-/// Why a step failed, and whether running again with the state file can
-/// finish the journey.
-#[derive(Debug)]
-struct StepError {
-    message: String,
-    resumable: bool,
+/// A strong password for a new customer when none is given (upper, lower,
+/// digit, special). Shown nowhere and never saved.
+fn generated_password() -> SecretString {
+    let mut rng = rand::rng();
+    let chars = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let body: String = (0..14)
+        .map(|_| chars[rng.random_range(0..chars.len())] as char)
+        .collect();
+    SecretString::from(format!("Fh{body}7!"))
 }
 
-impl StepError {
-    /// A failure that running again cannot fix by itself.
-    fn final_(message: String) -> Self {
-        StepError {
-            message,
-            resumable: false,
+/// Runs `finhub onboard`. `Err` is bad input, found before anything is sent
+/// (printed by the caller, exit code 1); every other end is reported here
+/// and its [`ExitStatus`] returned.
+pub async fn run(mut options: Options) -> Result<ExitCode, String> {
+    crate::logging::init(options.verbose);
+    let started = Instant::now();
+    let state = match &options.state {
+        Some(path) => {
+            let state = StateFile::open(path).map_err(|e| e.to_string())?;
+            // A file that is not a journey is refused before anything starts.
+            state.saved_id().await.map_err(|e| e.to_string())?;
+            Some(state)
         }
-    }
-}
-
-impl From<String> for StepError {
-    fn from(message: String) -> Self {
-        StepError {
-            message,
-            resumable: true,
-        }
-    }
-}
-
-impl From<&str> for StepError {
-    fn from(message: &str) -> Self {
-        StepError::from(message.to_string())
-    }
-}
-
-type StepResult = Result<(), (&'static str, StepError)>;
-
-#[allow(clippy::too_many_arguments)]
-async fn journey(
-    target: &Target,
-    options: &Options,
-    store: &Store,
-    progress: &mut Progress,
-    display: &Display,
-    reports: &mut Vec<StepReport>,
-    session: &mut Option<CustomerClient>,
-) -> StepResult {
-    for step in STEPS {
-        let resumed = progress.done(step) && step != "session";
-        let bar = display.start(step);
-        let started = Instant::now();
-        let detail = if resumed {
-            "(resumed)".to_string()
-        } else {
-            let detail = run_step(step, target, options, store, progress, session)
+        None => None,
+    };
+    let target = target(&options).await?;
+    let base_url = target.client.base_url().to_string();
+    let code = match &state {
+        Some(state) => {
+            let runner = Runner::new(target.client.clone(), state.store(), SampleDocuments);
+            let journey = state
+                .load(&runner, &base_url, options.email.as_deref())
                 .await
-                .map_err(|message| {
-                    if let Some(bar) = &bar {
-                        bar.finish_and_clear();
-                    }
-                    (step, message)
-                })?;
-            progress.complete(step);
-            store.save(progress).map_err(|e| (step, e.into()))?;
-            detail
-        };
-        let report = StepReport {
-            name: step,
-            resumed,
-            millis: started.elapsed().as_millis(),
-            detail,
-        };
-        display.finish(bar, &report);
-        reports.push(report);
-    }
-    Ok(())
-}
-
-/// Runs every step once with `client` (no display, no saved state) and
-/// returns what was done: for benchmarks and embedding.
-pub async fn journey_once(client: &FinhubClient, tenant_id: &str) -> Result<Progress, String> {
-    let target = Target {
-        client: client.clone(),
-        tenant_id: tenant_id.to_string(),
-        _sandbox: None,
+                .map_err(|e| e.to_string())?;
+            drive(&runner, &target, journey, &mut options, started).await?
+        }
+        None => {
+            let runner = Runner::new(target.client.clone(), MemoryStore::new(), SampleDocuments);
+            drive(&runner, &target, None, &mut options, started).await?
+        }
     };
-    let options = Options::default();
-    let mut progress = Progress {
-        base_url: client.base_url().to_string(),
-        ..Progress::default()
-    };
-    let mut session = None;
-    let store = Store::new(None);
-    for step in STEPS {
-        run_step(step, &target, &options, &store, &mut progress, &mut session)
-            .await
-            .map_err(|e| format!("{step}: {}", e.message))?;
-        progress.complete(step);
-    }
-    Ok(progress)
+    Ok(code.into())
 }
 
-fn need<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, String> {
-    value.as_deref().ok_or_else(|| need_message(what))
-}
-
-fn need_message(what: &str) -> String {
-    format!("the saved progress has no {what}; start again without --state")
-}
-
-/// The registration step. Its request is not idempotent: sent twice it
-/// creates two customers (or a conflict). So the attempt — e-mail, password,
-/// time — is saved before the request leaves, and a run that finds an
-/// attempt without its outcome stops instead of registering again.
-async fn register(
+/// Prepares the journey (new, or continued from the state file), runs it
+/// and reports where it stopped.
+async fn drive<S: JourneyStore>(
+    runner: &Runner<S>,
     target: &Target,
-    options: &Options,
-    store: &Store,
-    progress: &mut Progress,
-) -> Result<String, StepError> {
-    if let Some(attempt) = &progress.registration_sent {
-        return Err(StepError::final_(lost_answer(attempt)));
+    saved: Option<Journey>,
+    options: &mut Options,
+    started: Instant,
+) -> Result<ExitStatus, String> {
+    let base_url = target.client.base_url().to_string();
+    let password = options.credentials.customer_password.take();
+    let mut journey = match saved {
+        Some(mut journey) => {
+            if let Some(password) = password {
+                journey.supply_password(password);
+            }
+            if options.retry_failed {
+                journey.clear_failure();
+            }
+            journey
+        }
+        None => {
+            let customer = match &options.email {
+                Some(email) => Customer::sample_with_email(email.trim()),
+                None => Customer::sample(),
+            };
+            let id = journey_id(&customer.email, &base_url);
+            Journey::new(id, customer, password.unwrap_or_else(generated_password))
+                .map_err(|v| format!("the new customer: {v}"))?
+        }
+    };
+    let done_before = journey.completed_steps();
+    if let Some(code) = options.activation_code.take() {
+        journey
+            .supply_activation_code(code)
+            .map_err(|v| format!("--activation-code: {v}"))?;
     }
-    let client = &target.client;
-    let (_, id, name) = progress.category.clone().ok_or("no category chosen")?;
-    let email = options.email.clone().unwrap_or_else(fresh_email);
-    let password = generated_password();
-    // The one sample registration the library, the bench and the tests
-    // share, with this run's e-mail.
-    let request = Customer::sample_with_email(&email)
-        .registration(
-            &target.tenant_id,
-            &id,
-            &name,
-            &SecretString::from(password.clone()),
-        )
-        .map_err(|v| v.to_string())?;
-    // Log in first, so that a failure there is not mistaken for a lost
-    // registration.
-    client.admin_login().await.map_err(|e| e.to_string())?;
-    let attempt = RegistrationAttempt {
-        email: email.clone(),
-        sent_at: chrono::Utc::now(),
+    let spinner = (!options.json && !options.verbose).then(spinner);
+    let result = advance(runner, target, &mut journey).await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let report = Report {
+        journey: &journey,
+        base_url: &base_url,
+        state: options.state.as_deref(),
+        done_before: &done_before,
+        wall: started.elapsed(),
     };
-    progress.registration_sent = Some(attempt.clone());
-    progress.email = Some(email);
-    progress.password = Some(Sensitive::new(password));
-    store.save(progress)?;
-    let customer = match client.register_customer(&request).await {
-        Ok(customer) => customer,
-        Err(error) if not_registered(&error) => {
-            // FinHub refused the request: nothing was created, a later run
-            // may register afresh.
-            progress.registration_sent = None;
-            progress.email = None;
-            progress.password = None;
-            store.save(progress)?;
-            return Err(error.to_string().into());
-        }
-        Err(error) => {
-            return Err(StepError::final_(format!(
-                "{error}; {}",
-                lost_answer(&attempt)
-            )));
-        }
-    };
-    let unidentified = |what: &str| {
-        StepError::final_(format!(
-            "the registration response has no {what}; {}",
-            lost_answer(&attempt)
-        ))
-    };
-    let customer_id = customer.id.ok_or_else(|| unidentified("customer id"))?;
-    let user_id = customer
-        .user
-        .and_then(|u| u.id)
-        .ok_or_else(|| unidentified("user id"))?;
-    progress.customer_id = Some(customer_id.clone());
-    progress.user_id = Some(user_id);
-    Ok(format!(
-        "customer {customer_id} ({})",
-        customer.customer_status.unwrap_or_default()
-    ))
+    Ok(report.print(&result, options.json))
 }
 
-/// Whether FinHub certainly did not register the customer: the request
-/// was never sent, or FinHub answered it with a client error (4xx). Server
-/// errors, timeouts, broken connections and unreadable answers leave it
-/// unknown (a gateway may fail after the registration went through).
-fn not_registered(error: &finhub_ext::Error) -> bool {
+fn spinner() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message("onboarding");
+    bar.enable_steady_tick(Duration::from_millis(80));
+    bar
+}
+
+/// Runs the journey; against the embedded sandbox, answers its waits in
+/// process (the outbox's code, the review's approval, the IBAN's delay).
+async fn advance<S: JourneyStore>(
+    runner: &Runner<S>,
+    target: &Target,
+    journey: &mut Journey,
+) -> Result<Outcome, AdvanceError> {
+    let mut rounds = 0;
+    loop {
+        let outcome = runner.run(journey, MAX_WAIT_IN_PROCESS).await?;
+        let (Some(sandbox), Outcome::Waiting { on, retry_after }) = (&target.sandbox, &outcome)
+        else {
+            return Ok(outcome);
+        };
+        rounds += 1;
+        if rounds > MAX_EMBEDDED_ROUNDS || !answer(sandbox, journey, *on, *retry_after) {
+            return Ok(outcome);
+        }
+    }
+}
+
+/// Answers a wait of the embedded sandbox; `false` if it cannot.
+fn answer(
+    sandbox: &Sandbox,
+    journey: &mut Journey,
+    on: WaitingOn,
+    retry_after: Option<Duration>,
+) -> bool {
+    match on {
+        WaitingOn::ActivationCode { .. } => {
+            let email = journey.customer().email.clone();
+            let Some(message) = sandbox.outbox_to(&email).pop() else {
+                return false;
+            };
+            journey
+                .supply_activation_code(message.code.expose())
+                .is_ok()
+        }
+        WaitingOn::KycReview => match journey.verification_id() {
+            // Not pending (approved meanwhile) is fine: the next run reads it.
+            Some(id) => {
+                let _ = sandbox.approve_review(id);
+                true
+            }
+            None => false,
+        },
+        WaitingOn::Iban => {
+            sandbox
+                .clock()
+                .advance(retry_after.unwrap_or(Duration::from_secs(1)));
+            true
+        }
+        WaitingOn::CustomerLogin | WaitingOn::RegistrationPassword => false,
+    }
+}
+
+/// The report of one run.
+struct Report<'a> {
+    journey: &'a Journey,
+    base_url: &'a str,
+    state: Option<&'a Path>,
+    done_before: &'a [Step],
+    wall: Duration,
+}
+
+/// A path as a shell word.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// How to continue a waiting journey.
+struct Continuation {
+    /// What to give: a flag (`--activation-code CODE`) or a variable.
+    with: Option<String>,
+    /// The command that continues it; `None` without a state file.
+    command: Option<String>,
+    /// One sentence for people.
+    advice: String,
+}
+
+impl Report<'_> {
+    fn email(&self) -> &str {
+        &self.journey.customer().email
+    }
+
+    /// The command that continues the journey, with `extra`.
+    fn command(&self, extra: &str) -> Option<String> {
+        let state = self.state?;
+        let mut command = format!(
+            "finhub onboard --base-url {} --state {}",
+            shell_word(self.base_url),
+            shell_word(&state.display().to_string())
+        );
+        if !extra.is_empty() {
+            command.push(' ');
+            command.push_str(extra);
+        }
+        Some(command)
+    }
+
+    fn continuation(&self, on: WaitingOn, retry_after: Option<Duration>) -> Continuation {
+        let again = |after: &str| match self.command("") {
+            Some(command) => format!("run `{command}` again {after}"),
+            None => format!("run again {after}, with --state FILE to keep the progress"),
+        };
+        let password = format!(
+            "{} (or --{}-file PATH, --{}-stdin)",
+            CUSTOMER_PASSWORD.env, CUSTOMER_PASSWORD.flag, CUSTOMER_PASSWORD.flag
+        );
+        let after = retry_after.map_or(String::from("later"), |d| {
+            format!("in {} s or later", d.as_secs().max(1))
+        });
+        match on {
+            WaitingOn::ActivationCode { rejected } => {
+                let flag = "--activation-code CODE".to_string();
+                let what = if rejected {
+                    "FinHub refused the last code: ask the customer for the code of the latest \
+                     activation e-mail"
+                } else {
+                    "FinHub e-mailed it to the customer"
+                };
+                let advice = match self.command(&flag) {
+                    Some(command) => format!("{what}; continue with `{command}`"),
+                    None => format!(
+                        "{what}; this run kept no state (no --state FILE), so it cannot be \
+                         continued"
+                    ),
+                };
+                Continuation {
+                    command: self.command(&flag),
+                    with: Some(flag),
+                    advice,
+                }
+            }
+            WaitingOn::KycReview | WaitingOn::Iban => Continuation {
+                with: None,
+                command: self.command(""),
+                advice: again(&after),
+            },
+            WaitingOn::CustomerLogin | WaitingOn::RegistrationPassword => {
+                let why = if on == WaitingOn::CustomerLogin {
+                    "the saved customer session cannot be renewed and the password is never saved"
+                } else {
+                    "the customer is not registered yet and the password is never saved"
+                };
+                Continuation {
+                    with: Some(CUSTOMER_PASSWORD.env.to_string()),
+                    command: self.command(""),
+                    advice: format!(
+                        "{why}: set {password} to the password of {} and {}",
+                        self.email(),
+                        again("")
+                    )
+                    .trim_end()
+                    .to_string(),
+                }
+            }
+        }
+    }
+
+    /// Prints the report and returns the exit status.
+    fn print(&self, result: &Result<Outcome, AdvanceError>, json: bool) -> ExitStatus {
+        let status = match result {
+            Ok(Outcome::Done) => ExitStatus::Done,
+            Ok(Outcome::Waiting { .. }) => ExitStatus::Waiting,
+            Ok(Outcome::Failed { .. }) => ExitStatus::Failed,
+            Err(e) if bad_input(e) => ExitStatus::BadInput,
+            Err(_) => ExitStatus::Error,
+        };
+        let error = match result {
+            Ok(Outcome::Failed { failure }) => Some(self.failure_line(failure)),
+            Err(e) => Some(self.error_line(e)),
+            _ => None,
+        };
+        if json {
+            println!("{}", self.json(result, status, error.as_deref()));
+        } else {
+            self.human(result);
+        }
+        if let Some(error) = error {
+            eprintln!("error: {error}");
+        }
+        status
+    }
+
+    fn failure_line(&self, failure: &Failure) -> String {
+        let hint = match failure {
+            Failure::OutcomeUnknown {
+                step: Step::Registration,
+                ..
+            } => format!(
+                "; with finhub: look for {} in FinHub's admin portal, then start a fresh run \
+                 with a new --state file (and another --email if the customer exists)",
+                self.email()
+            ),
+            Failure::OutcomeUnknown { .. } => String::new(),
+            _ => match self.command("--retry-failed") {
+                Some(command) => format!("; once the cause is fixed, run `{command}`"),
+                None => String::new(),
+            },
+        };
+        format!("{failure}{hint}")
+    }
+
+    fn error_line(&self, error: &AdvanceError) -> String {
+        let resume = match self.command("") {
+            Some(command) if error.is_retryable() && !bad_input(error) => {
+                format!(" (progress saved; run `{command}` again to resume)")
+            }
+            _ => String::new(),
+        };
+        format!("{error}{resume}")
+    }
+
+    fn human(&self, result: &Result<Outcome, AdvanceError>) {
+        for step in self.journey.completed_steps() {
+            if self.done_before.contains(&step) {
+                println!("✓ {:<17} done earlier", step.name());
+            } else {
+                println!("✓ {}", step.name());
+            }
+        }
+        let Ok(outcome) = result else { return };
+        match outcome {
+            Outcome::Done => {
+                println!();
+                println!("customer   {}", self.journey.customer_id().unwrap_or("-"));
+                println!("email      {}", self.email());
+                println!("IBAN       {}", self.journey.iban().unwrap_or("-"));
+                println!(
+                    "onboarded in {:.2} s against {}",
+                    self.wall.as_secs_f64(),
+                    self.base_url
+                );
+            }
+            Outcome::Waiting { on, retry_after } => {
+                let continuation = self.continuation(*on, *retry_after);
+                println!();
+                println!("waiting for {on} ({})", self.email());
+                if let Some(state) = self.state {
+                    println!("saved in   {}", state.display());
+                }
+                println!("next       {}", continuation.advice);
+            }
+            Outcome::Failed { .. } => {}
+        }
+    }
+
+    fn json(
+        &self,
+        result: &Result<Outcome, AdvanceError>,
+        status: ExitStatus,
+        error: Option<&str>,
+    ) -> serde_json::Value {
+        let journey = self.journey;
+        let outcome = match result {
+            Ok(Outcome::Done) => "done",
+            Ok(Outcome::Waiting { .. }) => "waiting",
+            Ok(Outcome::Failed { .. }) => "failed",
+            Err(_) => "error",
+        };
+        let waiting = match result {
+            Ok(Outcome::Waiting { on, retry_after }) => {
+                let continuation = self.continuation(*on, *retry_after);
+                json!({
+                    "on": waiting_name(*on),
+                    "description": on.to_string(),
+                    "rejected": matches!(on, WaitingOn::ActivationCode { rejected: true }),
+                    "retryAfterMs": retry_after.map(|d| d.as_millis() as u64),
+                    "continueWith": continuation.with,
+                    "command": continuation.command,
+                    "advice": continuation.advice,
+                })
+            }
+            _ => serde_json::Value::Null,
+        };
+        let step = match result {
+            Ok(Outcome::Failed { failure }) => Some(failure_step(failure).name()),
+            Err(e) => e.step().map(Step::name),
+            _ => None,
+        };
+        json!({
+            "success": status == ExitStatus::Done,
+            "outcome": outcome,
+            "exitCode": status as u8,
+            "baseUrl": self.base_url,
+            "stateFile": self.state.map(|p| p.display().to_string()),
+            "email": self.email(),
+            "customerId": journey.customer_id(),
+            "userId": journey.user_id(),
+            "verificationId": journey.verification_id(),
+            "iban": journey.iban(),
+            "wallTimeMs": self.wall.as_millis() as u64,
+            "steps": journey.completed_steps().into_iter().map(|step| json!({
+                "step": step.name(),
+                "resumed": self.done_before.contains(&step),
+            })).collect::<Vec<_>>(),
+            "waiting": waiting,
+            "failure": error.map(|message| json!({"step": step, "message": message})),
+        })
+    }
+}
+
+/// A wait's name in the JSON report.
+fn waiting_name(on: WaitingOn) -> &'static str {
+    match on {
+        WaitingOn::KycReview => "kycReview",
+        WaitingOn::ActivationCode { .. } => "activationCode",
+        WaitingOn::Iban => "iban",
+        WaitingOn::CustomerLogin => "customerLogin",
+        WaitingOn::RegistrationPassword => "registrationPassword",
+    }
+}
+
+fn failure_step(failure: &Failure) -> Step {
+    match failure {
+        Failure::OutcomeUnknown { step, .. }
+        | Failure::Rejected { step, .. }
+        | Failure::UnexpectedAnswer { step, .. } => *step,
+        Failure::NoIndividualCategory { .. } => Step::Categorization,
+    }
+}
+
+/// Whether the run stopped on the command's input: credentials FinHub
+/// refused at login, or a client configuration error.
+fn bad_input(error: &AdvanceError) -> bool {
     matches!(
         error,
-        finhub_ext::Error::Validation { .. } | finhub_ext::Error::Config(_)
-    ) || error.status().is_some_and(|s| (400..500).contains(&s))
-}
-
-/// What happened to a registration whose answer never arrived, and what to
-/// do about it.
-fn lost_answer(attempt: &RegistrationAttempt) -> String {
-    format!(
-        "the registration of {} was sent at {} but its answer was lost; FinHub offers no \
-         customer lookup, so finhub cannot tell whether the customer exists and will not \
-         register again: look for {} in the FinHub admin portal, then start a fresh run \
-         with a new --state file (and another --email if the customer exists)",
-        attempt.email,
-        attempt.sent_at.format("%Y-%m-%d %H:%M:%S UTC"),
-        attempt.email
+        AdvanceError::Finhub {
+            source: finhub_ext::Error::InvalidCredentials(_)
+                | finhub_ext::Error::InvalidTenantKeys(_)
+                | finhub_ext::Error::Config(_),
+            ..
+        }
     )
-}
-
-async fn run_step(
-    step: &str,
-    target: &Target,
-    options: &Options,
-    store: &Store,
-    progress: &mut Progress,
-    session: &mut Option<CustomerClient>,
-) -> Result<String, StepError> {
-    let client = &target.client;
-    let e = |e: finhub_ext::Error| e.to_string();
-    let v = |v: finhub_ext::validation::Violations| v.to_string();
-    match step {
-        "categorization" => {
-            let hierarchy = client.categorization_hierarchy().await.map_err(e)?;
-            let mut categories: Vec<_> = hierarchy.categories.iter().collect();
-            categories.sort_by_key(|(key, _)| (!key.contains("INDIVIDUAL"), key.to_string()));
-            let (key, category) = categories.first().ok_or("the tenant has no categories")?;
-            let id = category
-                .database_id
-                .clone()
-                .ok_or_else(|| format!("category {key} has no databaseId"))?;
-            let name = category
-                .category_name
-                .clone()
-                .unwrap_or_else(|| key.to_string());
-            progress.category = Some((key.to_string(), id.clone(), name));
-            Ok(format!("category {key} ({id})"))
-        }
-        "registration" => register(target, options, store, progress).await,
-        "session" => {
-            let credentials = CustomerCredentials::new(
-                need(&progress.customer_id, "customer id")?,
-                need(&progress.user_id, "user id")?,
-                need(&progress.email, "email")?,
-                SecretString::from(
-                    progress
-                        .password
-                        .as_ref()
-                        .ok_or_else(|| need_message("password"))?
-                        .expose()
-                        .to_string(),
-                ),
-            );
-            *session = Some(client.customer_login(credentials).await.map_err(e)?);
-            Ok("customer session open".into())
-        }
-        "verification" => {
-            let customer = session.as_ref().ok_or("no customer session")?;
-            let request = VerificationBuilder::new(customer.customer_id())
-                .requested_by_tenant(&target.tenant_id)
-                .notes("Identity Verification")
-                .build()
-                .map_err(v)?;
-            let verification = customer.create_verification(&request).await.map_err(e)?;
-            let id = verification
-                .verification_id
-                .ok_or("the verification response has no id")?;
-            progress.verification_id = Some(id.clone());
-            Ok(format!(
-                "verification {id} ({})",
-                verification.status.unwrap_or_default()
-            ))
-        }
-        "documents" => {
-            let customer = session.as_ref().ok_or("no customer session")?;
-            let verification_id = need(&progress.verification_id, "verification id")?.to_string();
-            for (kind, name) in [
-                (DocumentType::Passport, "passport.pdf"),
-                (DocumentType::ProofOfAddress, "proof-of-address.pdf"),
-            ] {
-                let document =
-                    DocumentUploadBuilder::new(kind, DocumentMime::Pdf, name, sample_pdf(name))
-                        .verification_id(&verification_id)
-                        .customer_id(customer.customer_id())
-                        .build()
-                        .map_err(v)?;
-                customer
-                    .upload_document(&verification_id, &document)
-                    .await
-                    .map_err(e)?;
-            }
-            Ok("passport and proof of address uploaded".into())
-        }
-        "approval" => {
-            let verification_id = need(&progress.verification_id, "verification id")?;
-            let request = ApprovalBuilder::new(verification_id)
-                .customer_id(need(&progress.customer_id, "customer id")?)
-                .comment("Approved")
-                .build()
-                .map_err(v)?;
-            let approval = client
-                .approve_verification(verification_id, &request)
-                .await
-                .map_err(e)?;
-            Ok(format!(
-                "KYC {}",
-                approval.status.unwrap_or_else(|| "APPROVED".into())
-            ))
-        }
-        "consents" => {
-            let customer = session.as_ref().ok_or("no customer session")?;
-            for (kind, name) in [
-                (ConsentKind::Terms, "terms"),
-                (ConsentKind::Privacy, "privacy"),
-                (ConsentKind::DataProcessing, "data-processing"),
-            ] {
-                if progress.consents.iter().any(|c| c == name) {
-                    continue;
-                }
-                let consent = ConsentBuilder::new(kind, "1.0").build().map_err(v)?;
-                customer
-                    .accept_consent(consent.consent_type, &consent.body)
-                    .await
-                    .map_err(e)?;
-                progress.consents.push(name.to_string());
-            }
-            Ok("terms, privacy, data-processing accepted".into())
-        }
-        "readiness" => {
-            let customer = session.as_ref().ok_or("no customer session")?;
-            let readiness = customer
-                .activation_readiness(&target.tenant_id)
-                .await
-                .map_err(e)?;
-            if readiness.activation_allowed == Some(false) || readiness.can_activate == Some(false)
-            {
-                return Err(format!(
-                    "not ready for activation (verification ok: {:?}, consents ok: {:?}, missing consents: {:?})",
-                    readiness.verification_ok, readiness.consent_ok, readiness.missing_consents
-                )
-                .into());
-            }
-            Ok(readiness
-                .message
-                .unwrap_or_else(|| "ready for activation".into()))
-        }
-        "activation" => {
-            let code = options.activation_code.clone().unwrap_or_else(|| {
-                format!(
-                    "ACTIVATION_CODE_{}",
-                    chrono::Utc::now().format("%Y%m%d%H%M%S")
-                )
-            });
-            let request = ActivationBuilder::new(need(&progress.user_id, "user id")?, code)
-                .build()
-                .map_err(v)?;
-            let activation = client
-                .activate_customer(need(&progress.customer_id, "customer id")?, &request)
-                .await
-                .map_err(e)?;
-            let status = activation
-                .activation_status
-                .or(activation.status)
-                .unwrap_or_else(|| "ACTIVATED".into());
-            progress.status = Some(status.clone());
-            if let Some(iban) = activation.iban {
-                progress.iban = Some(iban);
-            }
-            Ok(format!("customer {status}"))
-        }
-        "wallet" => {
-            let customer = session.as_ref().ok_or("no customer session")?;
-            // The IBAN may appear a moment after activation.
-            for attempt in 0..10 {
-                let wallets = customer.wallets().await.map_err(e)?;
-                if let Some(iban) = wallets.iter().find_map(|w| w.iban.clone()) {
-                    progress.iban = Some(iban.clone());
-                    return Ok(format!("{} wallet(s), IBAN {iban}", wallets.len()));
-                }
-                tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
-            }
-            Err("no wallet with an IBAN appeared after activation".into())
-        }
-        "logout" => {
-            let customer = session.take().ok_or("no customer session")?;
-            customer.logout().await.map_err(e)?;
-            Ok("customer session ended".into())
-        }
-        other => Err(format!("unknown step {other}").into()),
-    }
 }
 
 #[cfg(test)]
@@ -751,10 +681,12 @@ mod tests {
     fn debug_of_the_options_never_shows_a_secret() {
         let options = Options {
             base_url: Some("https://finhub.example".into()),
+            activation_code: Some(format!("{CANARY}-code")),
             credentials: Credentials {
                 tenant_key: Some(SecretString::from(format!("{CANARY}-key"))),
                 tenant_secret: Some(SecretString::from(format!("{CANARY}-secret"))),
                 admin_password: Some(SecretString::from(format!("{CANARY}-password"))),
+                customer_password: Some(SecretString::from(format!("{CANARY}-customer"))),
                 ..Credentials::default()
             },
             ..Options::default()
@@ -765,24 +697,25 @@ mod tests {
     }
 
     #[test]
-    fn only_a_sent_and_refused_registration_counts_as_not_registered() {
-        let details = |status| finhub_ext::ErrorDetails {
-            operation: finhub_ext::Operation::RegisterIndividualCustomer,
-            status: Some(status),
-            code: None,
-            message: None,
-        };
-        assert!(not_registered(&finhub_ext::Error::Config("x".into())));
-        assert!(not_registered(&finhub_ext::Error::BadRequest(details(400))));
-        assert!(not_registered(&finhub_ext::Error::Conflict(details(409))));
-        assert!(!not_registered(&finhub_ext::Error::Server(details(503))));
-        assert!(!not_registered(&finhub_ext::Error::Timeout {
-            operation: finhub_ext::Operation::RegisterIndividualCustomer
-        }));
-        assert!(!not_registered(&finhub_ext::Error::Decode {
-            operation: finhub_ext::Operation::RegisterIndividualCustomer,
-            status: Some(200),
-            message: "truncated".into(),
-        }));
+    fn exit_codes_are_distinct_and_waiting_is_ex_tempfail() {
+        let all = [
+            ExitStatus::Done,
+            ExitStatus::BadInput,
+            ExitStatus::Usage,
+            ExitStatus::Failed,
+            ExitStatus::Error,
+            ExitStatus::Waiting,
+        ];
+        let mut codes: Vec<u8> = all.iter().map(|s| *s as u8).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 75]);
+    }
+
+    #[test]
+    fn paths_are_quoted_for_the_shell_when_needed() {
+        assert_eq!(shell_word("/tmp/state.json"), "/tmp/state.json");
+        assert_eq!(shell_word("my state.json"), "'my state.json'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 }

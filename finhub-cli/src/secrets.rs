@@ -1,4 +1,5 @@
-//! Where the CLI's secrets (tenant key and secret, admin password) come
+//! Where the CLI's secrets (tenant key and secret, admin password, the
+//! customer's password) come
 //! from: a variable, a file or standard input — never the command line,
 //! which other users of the machine can read (`ps`, `/proc`) and shells keep
 //! in their history.
@@ -59,6 +60,15 @@ pub const ADMIN_PASSWORD: SecretSpec = SecretSpec {
     what: "admin password",
     flag: "admin-password",
     env: "FINHUB_ADMIN_PASSWORD",
+};
+
+/// The password of the customer being onboarded: used for the
+/// registration and for a login when the saved session cannot be renewed;
+/// never saved.
+pub const CUSTOMER_PASSWORD: SecretSpec = SecretSpec {
+    what: "customer's password",
+    flag: "customer-password",
+    env: "FINHUB_CUSTOMER_PASSWORD",
 };
 
 /// Marks a secret flag that was given a value on the command line. The

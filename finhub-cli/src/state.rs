@@ -1,314 +1,347 @@
-//! The progress of one onboarding, saved after each step so that a failed
-//! run resumes where it stopped.
+//! The `--state FILE` of `finhub onboard`: one journey of the onboarding
+//! library, kept in the file by its [`FileStore::file`] — each save to an
+//! exclusive `0600` temporary file beside it, flushed, renamed over the
+//! file, the directory flushed, under an `flock`; a symbolic link at the
+//! path is refused, never followed or replaced.
 //!
-//! The file holds the new customer's password (needed to log in again on
-//! resume), so it is kept owner-only and written safely:
+//! The file holds the journey's state (ids, what was sent, what it waits
+//! for), the customer's session tokens and a supplied activation code until
+//! it is used, never a password. What this module adds:
 //!
-//! * every save goes to a fresh temporary file with a random name in the
-//!   same directory, created exclusively (never an existing file or link)
-//!   with mode 0600 from its creation, before any byte is written; the data
-//!   is flushed to disk, the file renamed over the state file, and the
-//!   directory flushed, so a crash leaves the old or the new state, whole;
-//! * a state path that is a symbolic link is refused, for reading and for
-//!   writing;
-//! * an existing state file that group or others may read is set back to
-//!   0600 when it is loaded, with a warning on stderr;
-//! * a state file larger than [`MAX_STATE_BYTES`] is refused.
+//! * a state file that group or others may read is set back to `0600`
+//!   when it is opened, with a warning on stderr (it holds session tokens);
+//! * a file written by an earlier `finhub onboard` (its own format, before
+//!   the onboarding library) is refused naming the file and the format
+//!   ([`StateError::EarlierFormat`]), as is a journey of another version
+//!   ([`StateError::Version`]);
+//! * the journey is keyed by the customer's e-mail and the FinHub it runs
+//!   against ([`journey_id`]), so a file is never continued against another
+//!   server ([`StateError::OtherFinhub`]).
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use finhub_ext::api::Sensitive;
-use serde::{Deserialize, Serialize};
+use finhub_onboarding::{
+    FileStore, JOURNEY_VERSION, Journey, JourneyId, JourneyStore, LoadError, MAX_RECORD_BYTES,
+    Runner, StoreError,
+};
 
-use crate::limited_read::{LimitedReadError, read_limited};
+use crate::limited_read::read_file_limited;
 
-/// Largest state file read: 1 MiB (a real one is well under 2 KiB).
-pub const MAX_STATE_BYTES: u64 = 1 << 20;
-
-/// A registration request that left for the server: recorded before it is
-/// sent, so that a run whose answer was lost is recognised on resume.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegistrationAttempt {
-    /// The e-mail the customer was registered with.
-    pub email: String,
-    /// When the request was sent.
-    pub sent_at: DateTime<Utc>,
+/// Why a state file cannot be used. Each names the file; none quotes its
+/// content.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The store refused the file (a symbolic link, not a regular file, not
+    /// a journey record, too large, unreadable); the message names it.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Written by an earlier `finhub onboard`, in the command's own format.
+    #[error(
+        "{}: a state file of an earlier finhub onboard (its own format, unversioned); this \
+         finhub reads journey version {supported} only: finish that onboarding with the finhub \
+         that started it, or start again with a new --state file",
+        path.display()
+    )]
+    EarlierFormat {
+        /// The file.
+        path: PathBuf,
+        /// The journey version this finhub reads.
+        supported: u32,
+    },
+    /// A journey of another version of the onboarding library.
+    #[error(
+        "{}: the journey is saved as version {found}; this finhub reads version {supported}",
+        path.display()
+    )]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version saved.
+        found: u64,
+        /// The version this finhub reads.
+        supported: u32,
+    },
+    /// The saved state is not a journey.
+    #[error("{}: not a finhub state file ({what})", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where (never the content).
+        what: String,
+    },
+    /// The journey runs against another FinHub.
+    #[error(
+        "{}: the onboarding of {email} against {saved}, not {base_url}; use --base-url {saved} \
+         to continue it",
+        path.display()
+    )]
+    OtherFinhub {
+        /// The file.
+        path: PathBuf,
+        /// The customer's e-mail.
+        email: String,
+        /// The FinHub the journey runs against.
+        saved: String,
+        /// The FinHub of this run.
+        base_url: String,
+    },
+    /// `--email` names another customer than the one of the file.
+    #[error("{}: the onboarding of {saved}, not {given}; drop --email or use another --state file", path.display())]
+    OtherCustomer {
+        /// The file.
+        path: PathBuf,
+        /// The customer of the file.
+        saved: String,
+        /// The e-mail given.
+        given: String,
+    },
+    /// The file is readable by others and could not be narrowed.
+    #[error(
+        "{}: group or others may read it (mode {mode:04o}) and it cannot be narrowed to 0600: {source}",
+        path.display()
+    )]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Its mode.
+        mode: u32,
+        /// Why it could not be changed.
+        source: std::io::Error,
+    },
+    /// The file could not be inspected.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
-/// What the journey has done so far.
-#[derive(Default, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Progress {
-    /// The server the progress belongs to.
-    pub base_url: String,
-    /// Names of completed steps, in order.
-    pub completed: Vec<String>,
-    /// Chosen category: key, id and name.
-    pub category: Option<(String, String, String)>,
-    /// The registration request sent, once it is sent. With no
-    /// `customer_id` it means the answer never arrived.
-    pub registration_sent: Option<RegistrationAttempt>,
-    /// Customer id (registration `data.id`).
-    pub customer_id: Option<String>,
-    /// User id (registration `data.user.id`).
-    pub user_id: Option<String>,
-    /// The customer's login email.
-    pub email: Option<String>,
-    /// The customer's password (generated by this tool).
-    pub password: Option<Sensitive>,
-    /// Verification id.
-    pub verification_id: Option<String>,
-    /// Consents accepted so far (`terms`, `privacy`, `data-processing`).
-    pub consents: Vec<String>,
-    /// Customer status after activation.
-    pub status: Option<String>,
-    /// The IBAN of the customer's wallet.
-    pub iban: Option<String>,
+/// The key of the journey of `email` against `base_url`.
+pub fn journey_id(email: &str, base_url: &str) -> JourneyId {
+    JourneyId::new(format!("{email} on {base_url}"))
 }
 
-impl std::fmt::Debug for Progress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Progress")
-            .field("base_url", &self.base_url)
-            .field("completed", &self.completed)
-            .field("category", &self.category)
-            .field("registration_sent", &self.registration_sent)
-            .field("customer_id", &self.customer_id)
-            .field("user_id", &self.user_id)
-            .field("email", &self.email)
-            .field(
-                "password",
-                &self.password.as_ref().map(|_| "** redacted **"),
-            )
-            .field("verification_id", &self.verification_id)
-            .field("consents", &self.consents)
-            .field("status", &self.status)
-            .field("iban", &self.iban)
-            .finish()
-    }
+/// A `--state FILE`: the store of its one journey.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    path: PathBuf,
+    store: FileStore,
 }
 
-impl Progress {
-    /// Whether `step` already completed.
-    pub fn done(&self, step: &str) -> bool {
-        self.completed.iter().any(|s| s == step)
-    }
-
-    /// Marks `step` completed.
-    pub fn complete(&mut self, step: &str) {
-        if !self.done(step) {
-            self.completed.push(step.to_string());
+impl StateFile {
+    /// Opens `path` (which need not exist yet; its directory must): refuses
+    /// a file of an earlier `finhub onboard`, narrows a file others may
+    /// read to `0600` (with a warning on stderr).
+    pub fn open(path: &Path) -> Result<StateFile, StateError> {
+        let store = FileStore::file(path)?;
+        let state = StateFile {
+            path: path.to_path_buf(),
+            store,
+        };
+        match fs::symlink_metadata(path) {
+            // The store refuses anything but a regular file by name.
+            Ok(metadata) if metadata.file_type().is_file() => {
+                narrow_permissions(path, &metadata)?;
+                state.refuse_earlier_format()?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(StateError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         }
-    }
-}
-
-/// Where progress is kept: a file, or nowhere.
-#[derive(Debug)]
-pub struct Store {
-    path: Option<PathBuf>,
-}
-
-impl Store {
-    /// Progress kept in `path` (if any).
-    pub fn new(path: Option<PathBuf>) -> Self {
-        Store { path }
+        Ok(state)
     }
 
-    /// The saved progress, if the file exists. Refuses a symbolic link, a
-    /// file that is not a regular file and one over [`MAX_STATE_BYTES`];
-    /// narrows a file that group or others may read to 0600 (saying so on
-    /// stderr).
-    pub fn load(&self) -> Result<Option<Progress>, String> {
-        let Some(path) = &self.path else {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The store, for a [`Runner`].
+    pub fn store(&self) -> FileStore {
+        self.store.clone()
+    }
+
+    /// The id of the journey saved in the file, if any.
+    pub async fn saved_id(&self) -> Result<Option<JourneyId>, StateError> {
+        Ok(self.store.list(None).await?.into_iter().next())
+    }
+
+    /// The journey saved in the file, if any, for `base_url` (and the
+    /// customer `email`, when given).
+    pub async fn load(
+        &self,
+        runner: &Runner<FileStore>,
+        base_url: &str,
+        email: Option<&str>,
+    ) -> Result<Option<Journey>, StateError> {
+        let Some(id) = self.saved_id().await? else {
             return Ok(None);
         };
-        let shown = path.display();
-        let before = match fs::symlink_metadata(path) {
-            Ok(metadata) => metadata,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{shown}: {e}")),
+        let journey = match runner.load(&id).await {
+            Ok(journey) => journey,
+            Err(LoadError::Version { found, .. }) => {
+                return Err(StateError::Version {
+                    path: self.path.clone(),
+                    found,
+                    supported: JOURNEY_VERSION,
+                });
+            }
+            Err(LoadError::Corrupt { what, .. }) => {
+                return Err(StateError::Corrupt {
+                    path: self.path.clone(),
+                    what,
+                });
+            }
+            Err(LoadError::Store(e)) => return Err(e.into()),
+            Err(other) => {
+                return Err(StateError::Corrupt {
+                    path: self.path.clone(),
+                    what: other.to_string(),
+                });
+            }
         };
-        refuse_link(path, &before)?;
-        if !before.is_file() {
-            return Err(format!("{shown}: not a regular file"));
+        let Some(journey) = journey else {
+            return Ok(None);
+        };
+        let saved_email = journey.customer().email.clone();
+        if let Some(given) = email
+            && !given.eq_ignore_ascii_case(&saved_email)
+        {
+            return Err(StateError::OtherCustomer {
+                path: self.path.clone(),
+                saved: saved_email,
+                given: given.to_string(),
+            });
         }
-        let file = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
-        let opened = file.metadata().map_err(|e| format!("{shown}: {e}"))?;
-        if !same_file(&before, &opened) {
-            return Err(format!(
-                "{shown}: the file was replaced while it was opened"
-            ));
+        if *journey.id() != journey_id(&saved_email, base_url) {
+            let saved = journey
+                .id()
+                .as_str()
+                .strip_prefix(&format!("{saved_email} on "))
+                .unwrap_or("another FinHub")
+                .to_string();
+            return Err(StateError::OtherFinhub {
+                path: self.path.clone(),
+                email: saved_email,
+                saved,
+                base_url: base_url.to_string(),
+            });
         }
-        narrow_permissions(path, &file, &opened)?;
-        let bytes = read_limited(&file, MAX_STATE_BYTES).map_err(|e| match e {
-            LimitedReadError::Io(e) => format!("{shown}: {e}"),
-            too_large => format!("{shown}: not a finhub state file ({too_large})"),
-        })?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| format!("{shown}: not a finhub state file ({})", json_error_kind(&e)))
+        Ok(Some(journey))
     }
 
-    /// Saves `progress`: atomically, owner-only, flushed to disk.
-    pub fn save(&self, progress: &Progress) -> Result<(), String> {
-        let Some(path) = &self.path else {
+    /// Refuses the format of an earlier `finhub onboard` (an object with
+    /// `base_url` and `completed`, no journey record).
+    fn refuse_earlier_format(&self) -> Result<(), StateError> {
+        let Ok(bytes) = read_file_limited(&self.path, MAX_RECORD_BYTES) else {
+            // Unreadable or too large: the store says so by name.
             return Ok(());
         };
-        let shown = path.display();
-        match fs::symlink_metadata(path) {
-            Ok(metadata) => refuse_link(path, &metadata)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("{shown}: {e}")),
-        }
-        let json = serde_json::to_vec_pretty(progress).map_err(|e| e.to_string())?;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
+        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(&bytes) else {
+            return Ok(());
         };
-        let name = path
-            .file_name()
-            .ok_or_else(|| format!("{shown}: not a file name"))?;
-        let mut builder = tempfile::Builder::new();
-        let prefix = format!(".{}.", name.to_string_lossy());
-        builder.prefix(&prefix).suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(fs::Permissions::from_mode(0o600));
+        let earlier = fields.contains_key("base_url")
+            && fields.contains_key("completed")
+            && !fields.contains_key("revision");
+        if earlier {
+            return Err(StateError::EarlierFormat {
+                path: self.path.clone(),
+                supported: JOURNEY_VERSION,
+            });
         }
-        let mut temp = builder
-            .tempfile_in(dir)
-            .map_err(|e| format!("{}: cannot create a temporary file: {e}", dir.display()))?;
-        temp.write_all(&json)
-            .and_then(|()| temp.as_file().sync_all())
-            .map_err(|e| format!("{}: {e}", temp.path().display()))?;
-        temp.persist(path)
-            .map_err(|e| format!("{shown}: {}", e.error))?;
-        sync_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))
+        Ok(())
     }
 }
 
-fn refuse_link(path: &Path, metadata: &fs::Metadata) -> Result<(), String> {
-    if metadata.file_type().is_symlink() {
-        return Err(format!(
-            "{}: is a symbolic link; the state file holds a password, so finhub neither \
-             follows nor replaces links there: give the real path",
-            path.display()
-        ));
+/// Sets a state file that group or others may read back to `0600`, saying
+/// so on stderr.
+#[cfg(unix)]
+fn narrow_permissions(path: &Path, before: &fs::Metadata) -> Result<(), StateError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = before.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return Ok(());
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &fs::Metadata, b: &fs::Metadata) -> bool {
-    b.is_file()
-}
-
-#[cfg(unix)]
-fn narrow_permissions(path: &Path, file: &File, metadata: &fs::Metadata) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = metadata.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(|e| {
-                format!(
-                    "{}: group or others may read it (mode {mode:04o}) and it cannot be \
-                     narrowed to 0600: {e}",
-                    path.display()
-                )
-            })?;
-        eprintln!(
-            "warning: {}: group or others could read this state file (mode {mode:04o}); \
-             it is now 0600, but the customer password in it may have been read",
-            path.display()
-        );
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn narrow_permissions(_: &Path, _: &File, _: &fs::Metadata) -> Result<(), String> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_: &Path) -> std::io::Result<()> {
-    Ok(())
-}
-
-/// Where and what kind of JSON error, without serde's text (which can quote
-/// a value, such as the password).
-fn json_error_kind(error: &serde_json::Error) -> String {
-    let kind = match error.classify() {
-        serde_json::error::Category::Io => "unreadable",
-        serde_json::error::Category::Syntax => "not JSON",
-        serde_json::error::Category::Data => "unexpected content",
-        serde_json::error::Category::Eof => "cut short",
+    let io = |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
     };
-    format!("{kind} at line {}, column {}", error.line(), error.column())
+    let file = File::open(path).map_err(io)?;
+    let opened = file.metadata().map_err(io)?;
+    if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+        return Err(io(std::io::Error::other(
+            "the file was replaced while it was opened",
+        )));
+    }
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .map_err(|source| StateError::Permissions {
+            path: path.to_path_buf(),
+            mode,
+            source,
+        })?;
+    eprintln!(
+        "warning: {}: group or others could read this state file (mode {mode:04o}); it is now \
+         0600, but the customer's session in it may have been read",
+        path.display()
+    );
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn narrow_permissions(_: &Path, _: &fs::Metadata) -> Result<(), StateError> {
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const CANARY: &str = "Canary-password-7c2d";
-
-    fn progress() -> Progress {
-        Progress {
-            base_url: "https://finhub.example".into(),
-            email: Some("marcus@example.com".into()),
-            password: Some(Sensitive::new(CANARY)),
-            ..Progress::default()
-        }
-    }
-
     #[test]
-    fn debug_of_progress_never_shows_the_password() {
-        let debug = format!("{:?}", progress());
-        assert!(!debug.contains(CANARY), "{debug}");
-        assert!(debug.contains("** redacted **") && debug.contains("marcus@example.com"));
-    }
-
-    #[test]
-    fn saved_progress_loads_back_and_no_temporary_file_is_left() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(Some(dir.path().join("state.json")));
-        store.save(&progress()).unwrap();
-        store.save(&progress()).unwrap();
-        let loaded = store.load().unwrap().unwrap();
-        assert_eq!(
-            loaded.password.as_ref().map(Sensitive::expose),
-            Some(CANARY)
-        );
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["state.json"]);
-    }
-
-    #[test]
-    fn a_state_file_that_is_not_json_is_refused_without_quoting_it() {
+    fn a_state_file_of_an_earlier_finhub_is_refused_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        fs::write(&path, format!("{{\"password\": {CANARY}}}")).unwrap();
-        let err = Store::new(Some(path)).load().unwrap_err();
-        assert!(err.contains("not a finhub state file"), "{err}");
-        assert!(!err.contains(CANARY), "{err}");
+        fs::write(
+            &path,
+            r#"{"base_url": "https://finhub.example", "completed": ["categorization"],
+                "password": "Canary-earlier-4e1b"}"#,
+        )
+        .unwrap();
+        let err = StateFile::open(&path).unwrap_err();
+        assert!(matches!(err, StateError::EarlierFormat { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains(&path.display().to_string())
+                && message.contains("earlier finhub onboard")
+                && message.contains("journey version 1"),
+            "{message}"
+        );
+        assert!(!message.contains("Canary"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_journey_is_refused_without_quoting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        fs::write(&path, r#"{"password": Canary-broken-77}"#).unwrap();
+        let state = StateFile::open(&path).unwrap();
+        let err = state.saved_id().await.unwrap_err().to_string();
+        assert!(err.contains("not a journey record"), "{err}");
+        assert!(!err.contains("Canary"), "{err}");
+    }
+
+    #[test]
+    fn the_journey_is_keyed_by_e_mail_and_finhub() {
+        assert_eq!(
+            journey_id("a@example.com", "https://finhub.example").as_str(),
+            "a@example.com on https://finhub.example"
+        );
     }
 }

@@ -1,12 +1,13 @@
-//! The `finhub` binary end to end: onboarding (human and JSON), resuming
-//! after an injected failure, validation, and error paths.
+//! The `finhub` binary end to end: onboarding (human and JSON), waiting
+//! (exit 75) and continuing, resuming after an injected failure and after a
+//! `kill -9`, validation, and error paths.
 
 use std::process::{Command, Output};
 
 use std::collections::BTreeMap;
 
 use assert_cmd::cargo::CommandCargoExt;
-use finhub_sandbox::{ExposeSecret, FaultRule, Operation, Sandbox, SideEffects};
+use finhub_sandbox::{ActivationCodes, ExposeSecret, FaultRule, Operation, ReviewMode, Sandbox};
 use serde_json::Value;
 
 fn finhub() -> Command {
@@ -22,10 +23,11 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// `finhub onboard --base-url` against `sandbox`, with its credentials in
-/// the environment.
-fn onboard_against(sandbox: &Sandbox, extra: &[&str]) -> Output {
+/// the environment, not run yet.
+fn onboard_command(sandbox: &Sandbox, extra: &[&str]) -> Command {
     let c = sandbox.credentials();
-    finhub()
+    let mut command = finhub();
+    command
         .args(["onboard", "--base-url", sandbox.base_url()])
         .args(extra)
         .env("FINHUB_TENANT_ID", &c.tenant_id)
@@ -34,9 +36,14 @@ fn onboard_against(sandbox: &Sandbox, extra: &[&str]) -> Output {
         .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
         .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
         .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
-        .env("FINHUB_ADMIN_PASSWORD", c.admin_password.expose_secret())
-        .output()
-        .unwrap()
+        .env("FINHUB_ADMIN_PASSWORD", c.admin_password.expose_secret());
+    command
+}
+
+/// `finhub onboard --base-url` against `sandbox`, with its credentials in
+/// the environment.
+fn onboard_against(sandbox: &Sandbox, extra: &[&str]) -> Output {
+    onboard_command(sandbox, extra).output().unwrap()
 }
 
 /// Asserts the requests the sandbox received, per operation: exactly
@@ -54,8 +61,11 @@ fn assert_requests(sandbox: &Sandbox, expected: &[(Operation, u64)]) {
     assert_eq!(sandbox.stats().requests, expected);
 }
 
+/// An activation code the sandbox accepts unless its codes are `emailed`.
+const ANY_CODE: &str = "ACTIVATION_CODE_00000000000000";
+
 /// The requests of one complete onboarding (`finhub onboard` in one run).
-const ONE_RUN: [(Operation, u64); 12] = [
+const ONE_RUN: [(Operation, u64); 11] = [
     (Operation::CreateAdminSession, 1),
     (Operation::GetCategorizationHierarchy, 1),
     (Operation::RegisterIndividualCustomer, 1),
@@ -67,8 +77,8 @@ const ONE_RUN: [(Operation, u64); 12] = [
     // Terms, privacy, data processing.
     (Operation::AcceptConsent, 3),
     (Operation::CheckActivationReadiness, 1),
+    // Its answer carries the IBAN: no wallet list needed.
     (Operation::ActivateCustomer, 1),
-    (Operation::ListCustomerWallets, 1),
     (Operation::DeleteCustomerSession, 1),
 ];
 
@@ -99,7 +109,7 @@ fn onboard_runs_the_whole_journey_against_the_embedded_sandbox() {
     for step in [
         "categorization",
         "registration",
-        "session",
+        "customer_session",
         "verification",
         "documents",
         "approval",
@@ -146,7 +156,10 @@ fn onboard_json_is_a_machine_readable_report() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_onboarding_sends_each_request_once() {
     let sandbox = Sandbox::start().await.unwrap();
-    let out = tokio::task::block_in_place(|| onboard_against(&sandbox, &[]));
+    // The sandbox takes any code by default: given up front, the journey
+    // does not wait for the e-mailed one.
+    let out =
+        tokio::task::block_in_place(|| onboard_against(&sandbox, &["--activation-code", ANY_CODE]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_requests(&sandbox, &ONE_RUN);
 }
@@ -161,15 +174,19 @@ async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("onboarding.json");
     let state_arg = state.to_str().unwrap().to_string();
+    let args = ["--state", &state_arg, "--activation-code", ANY_CODE];
 
-    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
-    assert!(!first.status.success());
+    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+    assert_eq!(first.status.code(), Some(4), "{}", text(&first.stderr));
     let stderr = text(&first.stderr);
     assert!(
         stderr.starts_with("error: consents: server error"),
         "{stderr}"
     );
-    assert!(stderr.contains("--state"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--state {state_arg}")) && stderr.contains("to resume"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
     // Everything up to the first consent, once; that consent got the 503.
     assert_requests(
@@ -187,67 +204,63 @@ async fn a_failed_onboarding_resumes_without_redoing_completed_steps() {
     );
     assert_eq!(sandbox.stats().faults_injected, 1);
 
-    let second =
-        tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    let second = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
     let stdout = text(&second.stdout);
     assert!(
         second.status.success(),
         "{stdout}\n{}",
         text(&second.stderr)
     );
-    assert!(
-        stdout.contains("✓ registration    done earlier"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("✓ approval        done earlier"),
-        "{stdout}"
-    );
+    for step in ["registration", "approval"] {
+        assert!(
+            stdout.contains(&format!("✓ {step:<17} done earlier")),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.lines().any(|l| l == "✓ consents"), "{stdout}");
 
-    // Both runs together. The second run logs the admin and the customer
-    // in again (a new process has no session) and sends the three
-    // consents; nothing before them is sent again.
-    assert_requests(
-        &sandbox,
-        &[
-            (Operation::CreateAdminSession, 2),
-            (Operation::GetCategorizationHierarchy, 1),
-            (Operation::RegisterIndividualCustomer, 1),
-            (Operation::CreateCustomerSession, 2),
-            (Operation::CreateVerification, 1),
-            (Operation::UploadVerificationDocument, 2),
-            (Operation::ApproveVerification, 1),
-            // The refused terms, then terms, privacy and data processing.
-            (Operation::AcceptConsent, 4),
-            (Operation::CheckActivationReadiness, 1),
-            (Operation::ActivateCustomer, 1),
-            (Operation::ListCustomerWallets, 1),
-            (Operation::DeleteCustomerSession, 1),
-        ],
-    );
+    // Both runs together. The second run renews the saved customer
+    // session (no second login), reads back the consent sent without an
+    // answer (the readiness check), and sends the three consents; nothing
+    // before them is sent again.
+    let requests = &sandbox.stats().requests;
+    for (operation, count) in [
+        (Operation::GetCategorizationHierarchy, 1),
+        (Operation::RegisterIndividualCustomer, 1),
+        (Operation::CreateCustomerSession, 1),
+        (Operation::CreateVerification, 1),
+        (Operation::UploadVerificationDocument, 2),
+        (Operation::ApproveVerification, 1),
+        // The refused terms, then terms, privacy and data processing.
+        (Operation::AcceptConsent, 4),
+        (Operation::ActivateCustomer, 1),
+        (Operation::DeleteCustomerSession, 1),
+    ] {
+        assert_eq!(requests[&operation], count, "{operation}: {requests:?}");
+    }
     // Each consent accepted exactly once (a second acceptance is a 409,
     // which would have failed the run), every effect once.
+    let effects = sandbox.stats().side_effects;
     assert_eq!(
-        sandbox.stats().side_effects,
-        SideEffects {
-            registrations: 1,
-            admin_sessions: 2,
-            customer_sessions: 2,
-            session_refreshes: 0,
-            logouts: 1,
-            verifications: 1,
-            documents: 2,
-            approvals: 1,
-            consents: 3,
-            activations: 1,
-        }
+        (
+            effects.registrations,
+            effects.customer_sessions,
+            effects.verifications,
+            effects.documents,
+            effects.approvals,
+            effects.consents,
+            effects.activations,
+            effects.logouts,
+        ),
+        (1, 1, 1, 2, 1, 3, 1, 1),
+        "{effects:?}"
     );
     assert_eq!(sandbox.stats().faults_injected, 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "the state file holds the customer's password");
+        assert_eq!(mode, 0o600, "the state file holds the customer's session");
     }
 }
 
@@ -429,7 +442,7 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
         let args = ["--state", state_arg.as_str(), "--email", email];
 
         let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
-        assert!(!first.status.success());
+        assert_eq!(first.status.code(), Some(3), "{}", text(&first.stderr));
         let stderr = text(&first.stderr);
         assert!(stderr.starts_with("error: registration: "), "{stderr}");
         assert!(
@@ -439,9 +452,9 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
         );
         assert!(!stderr.contains("to resume"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        let saved = state_json(&state);
-        assert_eq!(saved["registration_sent"]["email"], email, "{saved}");
-        assert!(saved["customer_id"].is_null(), "{saved}");
+        let saved = &state_json(&state)["state"];
+        assert_eq!(saved["customer"]["email"], email, "{saved}");
+        assert_eq!(saved["registration"]["state"], "sent", "{saved}");
 
         // Up to the registration, once.
         let sent = [
@@ -453,16 +466,15 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
         assert_eq!(sandbox.stats().side_effects.registrations, registered);
 
         let second = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
-        assert_eq!(second.status.code(), Some(1), "{}", text(&second.stdout));
+        assert_eq!(second.status.code(), Some(3), "{}", text(&second.stdout));
         let stderr = text(&second.stderr);
         assert!(
-            stderr.starts_with(&format!(
-                "error: registration: the registration of {email} was sent at "
-            )),
+            stderr.starts_with("error: registration: the outcome is unknown")
+                && stderr.contains(&format!("the registration of {email} was sent at ")),
             "{stderr}"
         );
         for part in [
-            "but its answer was lost",
+            "its answer was lost",
             "FinHub offers no customer lookup",
             "admin portal",
             "new --state file",
@@ -478,7 +490,7 @@ async fn a_registration_whose_answer_was_lost_is_reported_and_never_sent_again()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_registration_finhub_refused_is_sent_again_on_resume() {
+async fn a_registration_finhub_refused_is_sent_again_with_retry_failed() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox
         .faults()
@@ -491,38 +503,65 @@ async fn a_registration_finhub_refused_is_sent_again_on_resume() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("onboarding.json");
     let state_arg = state.to_str().unwrap().to_string();
+    let args = ["--state", state_arg.as_str(), "--activation-code", ANY_CODE];
 
-    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
-    assert!(!first.status.success());
+    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first.stderr));
     let stderr = text(&first.stderr);
     assert!(
-        stderr.starts_with("error: registration: bad request") && stderr.contains("to resume"),
+        stderr.starts_with("error: registration: refused: bad request")
+            && stderr.contains("--retry-failed"),
         "{stderr}"
     );
-    assert!(state_json(&state)["registration_sent"].is_null());
-
-    assert_requests(
-        &sandbox,
-        &[
-            (Operation::CreateAdminSession, 1),
-            (Operation::GetCategorizationHierarchy, 1),
-            (Operation::RegisterIndividualCustomer, 1),
-        ],
+    assert_eq!(
+        state_json(&state)["state"]["registration"]["state"],
+        "notSent"
     );
+    let sent = [
+        (Operation::CreateAdminSession, 1),
+        (Operation::GetCategorizationHierarchy, 1),
+        (Operation::RegisterIndividualCustomer, 1),
+    ];
+    assert_requests(&sandbox, &sent);
 
-    let second =
-        tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
-    assert!(second.status.success(), "{}", text(&second.stderr));
-    // The second run: everything from the registration on, once; the
-    // category chosen by the first run is kept.
-    let mut expected = ONE_RUN;
-    for (operation, count) in &mut expected {
-        match operation {
-            Operation::CreateAdminSession | Operation::RegisterIndividualCustomer => *count += 1,
-            _ => {}
-        }
-    }
-    assert_requests(&sandbox, &expected);
+    // Without --retry-failed the failed journey answers the same, sending
+    // nothing.
+    let again = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
+    assert_requests(&sandbox, &sent);
+
+    // Run again: the registration's password was never saved, so the
+    // journey waits for it, naming the variable.
+    let retry = [&args[..], &["--retry-failed", "--json"]].concat();
+    let waiting = tokio::task::block_in_place(|| onboard_against(&sandbox, &retry));
+    assert_eq!(waiting.status.code(), Some(75), "{}", text(&waiting.stderr));
+    let report: Value = serde_json::from_slice(&waiting.stdout).unwrap();
+    assert_eq!(report["waiting"]["on"], "registrationPassword", "{report}");
+    assert_eq!(
+        report["waiting"]["continueWith"], "FINHUB_CUSTOMER_PASSWORD",
+        "{report}"
+    );
+    assert_requests(&sandbox, &sent);
+
+    let retried = tokio::task::block_in_place(|| {
+        onboard_command(&sandbox, &retry)
+            .env("FINHUB_CUSTOMER_PASSWORD", "Chosen-by-the-Customer-1!")
+            .output()
+            .unwrap()
+    });
+    assert!(
+        retried.status.success(),
+        "{:?} {}{}",
+        retried.status,
+        text(&retried.stdout),
+        text(&retried.stderr)
+    );
+    // The category chosen by the first run is kept; the registration is
+    // sent once more and everything after it once.
+    let requests = &sandbox.stats().requests;
+    assert_eq!(requests[&Operation::GetCategorizationHierarchy], 1);
+    assert_eq!(requests[&Operation::RegisterIndividualCustomer], 2);
+    assert_eq!(requests[&Operation::ActivateCustomer], 1);
     assert_eq!(sandbox.stats().side_effects.registrations, 1);
 }
 
@@ -642,12 +681,21 @@ async fn a_state_file_others_can_read_is_narrowed_to_0600_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("onboarding.json");
     let state_arg = state.to_str().unwrap().to_string();
-    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    let first = tokio::task::block_in_place(|| {
+        onboard_against(
+            &sandbox,
+            &["--state", &state_arg, "--activation-code", ANY_CODE],
+        )
+    });
     assert!(!first.status.success());
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o644)).unwrap();
 
-    let second =
-        tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    let second = tokio::task::block_in_place(|| {
+        onboard_against(
+            &sandbox,
+            &["--state", &state_arg, "--activation-code", ANY_CODE],
+        )
+    });
     assert!(second.status.success(), "{}", text(&second.stderr));
     let stderr = text(&second.stderr);
     assert!(
@@ -656,6 +704,7 @@ async fn a_state_file_others_can_read_is_narrowed_to_0600_with_a_warning() {
             && stderr.contains("it is now 0600"),
         "{stderr}"
     );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert_eq!(mode(&state), 0o600);
     assert_eq!(sandbox.stats().side_effects.registrations, 1);
 }
@@ -671,6 +720,7 @@ fn a_secret_given_on_the_command_line_is_refused_without_echoing_it() {
         ("--tenant-key", "FINHUB_TENANT_KEY"),
         ("--tenant-secret", "FINHUB_TENANT_SECRET"),
         ("--admin-password", "FINHUB_ADMIN_PASSWORD"),
+        ("--customer-password", "FINHUB_CUSTOMER_PASSWORD"),
     ] {
         let joined = format!("{flag}={CANARY}");
         for args in [vec![flag, CANARY], vec![joined.as_str()]] {
@@ -708,6 +758,7 @@ async fn secrets_are_read_from_files_and_standard_input() {
         let out = tokio::task::block_in_place(|| {
             let mut child = finhub()
                 .args(["onboard", "--json", "--base-url", sandbox.base_url()])
+                .args(["--activation-code", ANY_CODE])
                 .args(["--tenant-key-file", key.to_str().unwrap()])
                 .args(["--tenant-secret-file", secret.to_str().unwrap()])
                 .args(&stdin_flag)
@@ -757,12 +808,18 @@ fn at_most_one_secret_is_read_from_standard_input() {
 fn help_offers_no_secret_flag_that_takes_a_value() {
     let out = finhub().args(["onboard", "--help"]).output().unwrap();
     let help = text(&out.stdout);
-    for flag in ["tenant-key", "tenant-secret", "admin-password"] {
+    for flag in [
+        "tenant-key",
+        "tenant-secret",
+        "admin-password",
+        "customer-password",
+    ] {
         assert!(help.contains(&format!("--{flag}-file <PATH>")), "{help}");
         assert!(help.contains(&format!("--{flag}-stdin")), "{help}");
         assert!(!help.contains(&format!("--{flag} <")), "{help}");
     }
     assert!(help.contains("FINHUB_TENANT_SECRET"), "{help}");
+    assert!(help.contains("FINHUB_CUSTOMER_PASSWORD"), "{help}");
 }
 
 // ---------------------------------------------------------------------------
@@ -1060,6 +1117,7 @@ const CANARY_TENANT_SECRET: &str = "CnrySec2-tenant-secret-b81d40";
 const CANARY_ADMIN_PASSWORD: &str = "CnryPwd3-admin-password-5e2a!";
 const CANARY_CONTROL_TOKEN: &str = "CnryCtl4-control-token-0c6f";
 const CANARY_JWT_SECRET: &str = "CnryJwt5-jwt-signing-secret-93ab";
+const CANARY_CUSTOMER_PASSWORD: &str = "CnryCus6-customer-Passw0rd!";
 
 /// What must never be shown: the canaries, the part of the tenant key that
 /// refresh tokens carry (`<uuid>-<userId>-<first 8 characters>`), and any
@@ -1071,6 +1129,7 @@ fn forbidden() -> Vec<&'static str> {
         CANARY_ADMIN_PASSWORD,
         CANARY_CONTROL_TOKEN,
         CANARY_JWT_SECRET,
+        CANARY_CUSTOMER_PASSWORD,
         &CANARY_TENANT_KEY[..8],
         "eyJ",
     ]
@@ -1105,9 +1164,9 @@ fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
 
 /// Asserts that no canary is in the run's stdout and stderr, nor in any
 /// file under `dir` (the directory the run wrote its state to and ran in).
-/// The state file holds the generated customer password by design (it is
-/// needed to log in again on resume; a later change removes it), so that
-/// one value is allowed there, and only there.
+/// The state file holds the customer's session tokens by design (a later
+/// run resumes the session with them) and nothing else secret: the tokens
+/// are allowed there, and only there; the customer's password is nowhere.
 #[track_caller]
 fn assert_no_canary(what: &str, out: &Output, dir: &std::path::Path, state: &std::path::Path) {
     let stdout = text(&out.stdout);
@@ -1117,11 +1176,11 @@ fn assert_no_canary(what: &str, out: &Output, dir: &std::path::Path, state: &std
         files.iter().any(|(path, _)| path == state),
         "{what}: no state file in {files:?}"
     );
-    let customer_password = state_json(state)["password"]
-        .as_str()
-        .expect("the state file keeps the customer's password")
-        .to_string();
-    assert!(!customer_password.is_empty());
+    let saved = state_json(state);
+    assert!(
+        saved["state"].get("password").is_none(),
+        "{what}: a password in the state"
+    );
     for canary in forbidden() {
         assert!(
             !stdout.contains(canary),
@@ -1132,6 +1191,12 @@ fn assert_no_canary(what: &str, out: &Output, dir: &std::path::Path, state: &std
             "{what}: `{canary}` on stderr:\n{stderr}"
         );
         for (path, content) in &files {
+            // Session tokens are in the state file on purpose: the access
+            // token (a JWT) and the refresh token, which carries the first
+            // characters of the tenant key in FinHub's format.
+            if path == state && (canary == "eyJ" || canary == &CANARY_TENANT_KEY[..8]) {
+                continue;
+            }
             assert!(
                 !content.contains(canary),
                 "{what}: `{canary}` in {}",
@@ -1139,8 +1204,6 @@ fn assert_no_canary(what: &str, out: &Output, dir: &std::path::Path, state: &std
             );
         }
     }
-    assert!(!stdout.contains(&customer_password), "{what}: {stdout}");
-    assert!(!stderr.contains(&customer_password), "{what}: {stderr}");
 }
 
 #[test]
@@ -1161,13 +1224,14 @@ fn onboard_against_the_embedded_sandbox_shows_no_secret() {
     );
     assert!(!stderr.contains("CnryShort"), "{stderr}");
 
-    for json in [false, true] {
+    for (json, verbose) in [(false, false), (true, false), (false, true)] {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("onboarding.json");
         let mut command = finhub();
         command
             .current_dir(dir.path())
             .args(["onboard", "--state", state.to_str().unwrap()])
+            .env("FINHUB_CUSTOMER_PASSWORD", CANARY_CUSTOMER_PASSWORD)
             .env("FINHUB_SANDBOX_TENANT_KEY", CANARY_TENANT_KEY)
             .env("FINHUB_SANDBOX_TENANT_SECRET", CANARY_TENANT_SECRET)
             .env("FINHUB_SANDBOX_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD)
@@ -1176,9 +1240,25 @@ fn onboard_against_the_embedded_sandbox_shows_no_secret() {
         if json {
             command.arg("--json");
         }
+        if verbose {
+            // Everything the SDK and the sandbox log, at every level.
+            command.args(["-v"]).env("RUST_LOG", "trace");
+        }
         let out = command.output().unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
-        assert_no_canary(&format!("embedded, json {json}"), &out, dir.path(), &state);
+        if verbose {
+            assert!(
+                text(&out.stderr).contains("finhub.call"),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+        assert_no_canary(
+            &format!("embedded, json {json}, verbose {verbose}"),
+            &out,
+            dir.path(),
+            &state,
+        );
     }
 }
 
@@ -1196,6 +1276,7 @@ async fn onboard_with_a_base_url_shows_no_secret() {
     let key_file = write("tenant-key", CANARY_TENANT_KEY);
     let secret_file = write("tenant-secret", CANARY_TENANT_SECRET);
     let password_file = write("admin-password", CANARY_ADMIN_PASSWORD);
+    let customer_file = write("customer-password", CANARY_CUSTOMER_PASSWORD);
 
     for (from_files, json) in [(false, false), (true, true), (false, true), (true, false)] {
         let dir = tempfile::tempdir().unwrap();
@@ -1203,8 +1284,9 @@ async fn onboard_with_a_base_url_shows_no_secret() {
         let mut command = finhub();
         command
             .current_dir(dir.path())
-            .args(["onboard", "--base-url", sandbox.base_url()])
-            .args(["--state", state.to_str().unwrap()]);
+            .args(["onboard", "-v", "--base-url", sandbox.base_url()])
+            .args(["--state", state.to_str().unwrap()])
+            .args(["--activation-code", ANY_CODE]);
         if from_files {
             // Secrets from files, the other settings as flags.
             command
@@ -1214,7 +1296,8 @@ async fn onboard_with_a_base_url_shows_no_secret() {
                 .args(["--admin-username", &c.admin_username])
                 .args(["--tenant-key-file", &key_file])
                 .args(["--tenant-secret-file", &secret_file])
-                .args(["--admin-password-file", &password_file]);
+                .args(["--admin-password-file", &password_file])
+                .args(["--customer-password-file", &customer_file]);
         } else {
             command
                 .env("FINHUB_TENANT_ID", &c.tenant_id)
@@ -1223,7 +1306,8 @@ async fn onboard_with_a_base_url_shows_no_secret() {
                 .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
                 .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
                 .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
-                .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD);
+                .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD)
+                .env("FINHUB_CUSTOMER_PASSWORD", CANARY_CUSTOMER_PASSWORD);
         }
         if json {
             command.arg("--json");
@@ -1252,8 +1336,10 @@ async fn a_failed_and_resumed_onboarding_shows_no_secret() {
         let mut command = finhub();
         command
             .current_dir(dir.path())
-            .args(["onboard", "--base-url", sandbox.base_url()])
+            .args(["onboard", "-v", "--base-url", sandbox.base_url()])
             .args(["--state", state.to_str().unwrap()])
+            .args(["--activation-code", ANY_CODE])
+            .env("FINHUB_CUSTOMER_PASSWORD", CANARY_CUSTOMER_PASSWORD)
             .env("FINHUB_TENANT_ID", &c.tenant_id)
             .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
             .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
@@ -1267,9 +1353,11 @@ async fn a_failed_and_resumed_onboarding_shows_no_secret() {
         tokio::task::block_in_place(|| command.output().unwrap())
     };
     let failed = run(true);
-    assert!(!failed.status.success());
+    assert_eq!(failed.status.code(), Some(4));
     assert!(
-        text(&failed.stderr).starts_with("error: consents: server error"),
+        text(&failed.stderr)
+            .lines()
+            .any(|l| l.starts_with("error: consents: server error")),
         "{}",
         text(&failed.stderr)
     );
@@ -1345,4 +1433,462 @@ fn validate_shows_no_secret_of_the_file() {
             assert!(!all.contains(canary), "{what}: `{canary}` shown:\n{all}");
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Waiting: exit 75, what it waits for, how to continue.
+
+/// The JSON report of a run.
+#[track_caller]
+fn report_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_waits_for_the_emailed_code_exits_75_and_continues_with_it() {
+    let sandbox = Sandbox::builder()
+        .activation_codes(ActivationCodes::Emailed)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let state_arg = state.to_str().unwrap().to_string();
+    let email = "waits.for.code@example.com";
+    let args = ["--state", state_arg.as_str(), "--email", email];
+
+    // Human form: what it waits for, where it is saved, how to continue.
+    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+    let stdout = text(&first.stdout);
+    assert_eq!(
+        first.status.code(),
+        Some(75),
+        "{stdout}{}",
+        text(&first.stderr)
+    );
+    assert!(first.stderr.is_empty(), "{}", text(&first.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "waiting for the activation code e-mailed to the customer ({email})"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("saved in   {state_arg}")),
+        "{stdout}"
+    );
+    let command = format!(
+        "finhub onboard --base-url {} --state {state_arg} --activation-code CODE",
+        sandbox.base_url()
+    );
+    assert!(stdout.contains(&command), "{stdout}");
+    assert!(
+        stdout.contains("✓ readiness") && !stdout.contains("✓ activation"),
+        "{stdout}"
+    );
+    assert_eq!(state_json(&state)["phase"], "waiting");
+
+    // JSON form of the same wait; running again sends no POST.
+    let before = sandbox.stats().side_effects;
+    let json = [&args[..], &["--json"]].concat();
+    let again = tokio::task::block_in_place(|| onboard_against(&sandbox, &json));
+    assert_eq!(again.status.code(), Some(75));
+    let report = report_of(&again);
+    assert_eq!(report["outcome"], "waiting", "{report}");
+    assert_eq!(report["exitCode"], 75, "{report}");
+    assert_eq!(report["success"], false, "{report}");
+    let waiting = &report["waiting"];
+    assert_eq!(waiting["on"], "activationCode", "{report}");
+    assert_eq!(waiting["rejected"], false, "{report}");
+    assert!(waiting["retryAfterMs"].is_null(), "{report}");
+    assert_eq!(
+        waiting["continueWith"], "--activation-code CODE",
+        "{report}"
+    );
+    assert_eq!(waiting["command"], command.as_str(), "{report}");
+    assert_eq!(sandbox.stats().side_effects, before);
+
+    // A code FinHub refuses: still waiting, for a new one.
+    let wrong = [
+        &json[..],
+        &["--activation-code", "ACTIVATION_CODE_99999999999999"],
+    ]
+    .concat();
+    let refused = tokio::task::block_in_place(|| onboard_against(&sandbox, &wrong));
+    assert_eq!(refused.status.code(), Some(75), "{}", text(&refused.stderr));
+    let report = report_of(&refused);
+    assert_eq!(report["waiting"]["on"], "activationCode", "{report}");
+    assert_eq!(report["waiting"]["rejected"], true, "{report}");
+    assert_eq!(sandbox.stats().side_effects.activations, 0);
+
+    // The e-mailed code finishes the journey.
+    let code = sandbox.outbox_to(email)[0].code.expose().to_string();
+    let done = tokio::task::block_in_place(|| {
+        onboard_against(
+            &sandbox,
+            &[&args[..], &["--activation-code", &code]].concat(),
+        )
+    });
+    let stdout = text(&done.stdout);
+    assert!(done.status.success(), "{stdout}{}", text(&done.stderr));
+    assert!(
+        stdout.contains("✓ registration      done earlier"),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|l| l == "✓ activation"), "{stdout}");
+    let iban = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("IBAN       "))
+        .expect("an IBAN line");
+    assert!(valid_iban(iban), "{iban}");
+    assert!(!stdout.contains(&code) && !text(&done.stderr).contains(&code));
+    // The code is dropped from the state once used.
+    assert!(!std::fs::read_to_string(&state).unwrap().contains(&code));
+    let effects = sandbox.stats().side_effects;
+    assert_eq!((effects.registrations, effects.activations), (1, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_waits_for_the_kyc_review_or_a_login_exits_75_and_continues() {
+    let sandbox = Sandbox::builder()
+        .review(ReviewMode::All)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let state_arg = state.to_str().unwrap().to_string();
+    let password = "Chosen-by-Marcus-42!";
+    let args = ["--state", state_arg.as_str(), "--activation-code", ANY_CODE];
+    let run = |extra: &[&str], with_password: bool| {
+        let mut command = onboard_command(&sandbox, &[&args[..], extra].concat());
+        if with_password {
+            command.env("FINHUB_CUSTOMER_PASSWORD", password);
+        }
+        tokio::task::block_in_place(|| command.output().unwrap())
+    };
+
+    let first = run(&["--json"], true);
+    assert_eq!(first.status.code(), Some(75), "{}", text(&first.stderr));
+    let report = report_of(&first);
+    let waiting = &report["waiting"];
+    assert_eq!(waiting["on"], "kycReview", "{report}");
+    assert_eq!(waiting["description"], "FinHub's KYC review", "{report}");
+    assert_eq!(waiting["retryAfterMs"], 60_000, "{report}");
+    assert!(waiting["continueWith"].is_null(), "{report}");
+    assert_eq!(
+        waiting["command"],
+        format!(
+            "finhub onboard --base-url {} --state {state_arg}",
+            sandbox.base_url()
+        )
+        .as_str(),
+        "{report}"
+    );
+
+    // Asked again while FinHub still reviews: the same wait.
+    let second = run(&[], false);
+    let stdout = text(&second.stdout);
+    assert_eq!(second.status.code(), Some(75), "{stdout}");
+    assert!(
+        stdout.contains("waiting for FinHub's KYC review"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("again in 60 s or later"), "{stdout}");
+
+    // The review completes; two days pass, so the saved customer session
+    // cannot be renewed: the journey waits for the customer's password.
+    let verification = report["verificationId"].as_str().unwrap();
+    sandbox.approve_review(verification).unwrap();
+    sandbox
+        .clock()
+        .advance(std::time::Duration::from_secs(2 * 86_400));
+    let third = run(&["--json"], false);
+    assert_eq!(third.status.code(), Some(75), "{}", text(&third.stderr));
+    let report = report_of(&third);
+    assert_eq!(report["waiting"]["on"], "customerLogin", "{report}");
+    assert_eq!(
+        report["waiting"]["continueWith"], "FINHUB_CUSTOMER_PASSWORD",
+        "{report}"
+    );
+    assert!(
+        report["waiting"]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("set FINHUB_CUSTOMER_PASSWORD"),
+        "{report}"
+    );
+
+    let done = run(&[], true);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let effects = sandbox.stats().side_effects;
+    assert_eq!(
+        (
+            effects.registrations,
+            effects.approvals,
+            effects.activations,
+            effects.customer_sessions
+        ),
+        (1, 1, 1, 2),
+        "{effects:?}"
+    );
+    let all = format!(
+        "{}{}{}",
+        text(&done.stdout),
+        text(&done.stderr),
+        std::fs::read_to_string(&state).unwrap()
+    );
+    assert!(!all.contains(password), "the password was shown or saved");
+}
+
+/// `-v` logs one line per FinHub call (operation, status, latency) on
+/// stderr and no secret; `RUST_LOG` does too; without either, nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_one_line_per_call_with_operation_status_and_latency() {
+    let sandbox = canary_sandbox().await;
+    let c = sandbox.credentials();
+    let run = |extra: &[&str], rust_log: Option<&str>| {
+        let mut command = finhub();
+        command
+            .args(["onboard", "--base-url", sandbox.base_url()])
+            .args(["--activation-code", ANY_CODE])
+            .args(extra)
+            .env("FINHUB_TENANT_ID", &c.tenant_id)
+            .env("FINHUB_ADMIN_ORGANIZATION_ID", &c.organization_id)
+            .env("FINHUB_ADMIN_USER_ID", &c.admin_user_id)
+            .env("FINHUB_ADMIN_USERNAME", &c.admin_username)
+            .env("FINHUB_TENANT_KEY", CANARY_TENANT_KEY)
+            .env("FINHUB_TENANT_SECRET", CANARY_TENANT_SECRET)
+            .env("FINHUB_ADMIN_PASSWORD", CANARY_ADMIN_PASSWORD)
+            .env("FINHUB_CUSTOMER_PASSWORD", CANARY_CUSTOMER_PASSWORD)
+            .env_remove("RUST_LOG");
+        if let Some(filter) = rust_log {
+            command.env("RUST_LOG", filter);
+        }
+        tokio::task::block_in_place(|| command.output().unwrap())
+    };
+
+    let quiet = run(&[], None);
+    assert!(quiet.status.success(), "{}", text(&quiet.stderr));
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+
+    for (extra, rust_log) in [(&["-v"][..], None), (&[][..], Some("finhub_ext=info"))] {
+        sandbox.reset_stats();
+        let out = run(extra, rust_log);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        let calls: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("finhub call finished"))
+            .collect();
+        assert_eq!(
+            calls.len() as u64,
+            sandbox.stats().total_requests(),
+            "one line per call:\n{stderr}"
+        );
+        for operation in [
+            Operation::CreateAdminSession,
+            Operation::RegisterIndividualCustomer,
+            Operation::ActivateCustomer,
+        ] {
+            let line = calls
+                .iter()
+                .find(|l| l.contains(&format!("operation=\"{}\"", operation.id())))
+                .unwrap_or_else(|| panic!("no line for {operation}:\n{stderr}"));
+            assert!(
+                line.contains("status=200") && line.contains("latency_ms="),
+                "{line}"
+            );
+        }
+        for canary in forbidden() {
+            assert!(!stderr.contains(canary), "`{canary}` logged:\n{stderr}");
+        }
+        assert!(
+            !text(&out.stdout).contains("finhub call"),
+            "logs go to stderr"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A `kill -9` in the middle of a run, then a resume: every step once.
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_9_in_the_middle_of_a_run_then_a_resume_does_every_step_once() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let sandbox = Sandbox::start().await.unwrap();
+    // The second document's upload hangs far longer than the test runs:
+    // the process is killed while that request is in flight.
+    sandbox
+        .faults()
+        .inject(
+            FaultRule::latency(Duration::from_secs(600))
+                .on(Operation::UploadVerificationDocument)
+                .after(1)
+                .times(1),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("onboarding.json");
+    let state_arg = state.to_str().unwrap().to_string();
+    let email = "killed.midway@example.com";
+    let args = ["--state", state_arg.as_str(), "--email", email];
+
+    let mut child = onboard_command(&sandbox, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Chosen by the state file's progress: the passport is uploaded and the
+    // proof of address recorded as sent; and by the sandbox's counter: that
+    // request arrived (and is held by the latency).
+    let midway = |journey: &Value| {
+        let documents = &journey["state"]["documents"];
+        documents[0]["attempt"]["state"] == "done" && documents[1]["attempt"]["state"] == "sent"
+    };
+    // A bound for a hung run, never reached by a working one.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let saved = std::fs::read(&state)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+        let arrived = sandbox
+            .stats()
+            .requests_for(Operation::UploadVerificationDocument)
+            == 2;
+        if saved.as_ref().is_some_and(midway) && arrived {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
+        assert!(Instant::now() < deadline, "no progress: {saved:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    let killed = sandbox.stats().side_effects;
+    assert_eq!(
+        (killed.registrations, killed.documents),
+        (1, 1),
+        "{killed:?}"
+    );
+    assert_eq!(killed.approvals, 0);
+
+    // The resume reads back the upload whose answer never came, sends it
+    // again, and goes on to the e-mailed code.
+    let resumed = tokio::task::block_in_place(|| onboard_against(&sandbox, &args));
+    let stdout = text(&resumed.stdout);
+    assert_eq!(
+        resumed.status.code(),
+        Some(75),
+        "{stdout}{}",
+        text(&resumed.stderr)
+    );
+    assert!(
+        stdout.contains("✓ verification      done earlier"),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|l| l == "✓ documents"), "{stdout}");
+    let code = sandbox.outbox_to(email)[0].code.expose().to_string();
+    let done = tokio::task::block_in_place(|| {
+        onboard_against(
+            &sandbox,
+            &[&args[..], &["--activation-code", &code]].concat(),
+        )
+    });
+    assert!(done.status.success(), "{}", text(&done.stderr));
+
+    let stats = sandbox.stats();
+    let effects = stats.side_effects;
+    assert_eq!(effects.registrations, 1, "{effects:?}");
+    assert_eq!(effects.verifications, 1, "{effects:?}");
+    assert_eq!(effects.documents, 2, "{effects:?}");
+    assert!(
+        stats.documents_by_type.values().all(|n| *n == 1) && stats.documents_by_type.len() == 2,
+        "{:?}",
+        stats.documents_by_type
+    );
+    assert_eq!(effects.approvals, 1, "{effects:?}");
+    assert_eq!(effects.consents, 3, "{effects:?}");
+    assert!(
+        stats.consents_by_type.values().all(|n| *n == 1) && stats.consents_by_type.len() == 3,
+        "{:?}",
+        stats.consents_by_type
+    );
+    assert_eq!(effects.activations, 1, "{effects:?}");
+    // One login: the resumes renewed the saved session.
+    assert_eq!(effects.customer_sessions, 1, "{effects:?}");
+    assert_eq!(stats.requests[&Operation::RegisterIndividualCustomer], 1);
+}
+
+// ---------------------------------------------------------------------------
+// State files of an earlier finhub, and of another FinHub.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_of_an_earlier_finhub_or_another_server_is_refused() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("old.json");
+    let earlier = r#"{"base_url": "https://finhub.example", "completed": ["categorization"],
+        "password": "Canary-earlier-format-1!"}"#;
+    std::fs::write(&state, earlier).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = tokio::task::block_in_place(|| {
+        onboard_against(&sandbox, &["--state", state.to_str().unwrap()])
+    });
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: a state file of an earlier finhub onboard",
+            state.display()
+        )) && stderr.contains("journey version 1"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("Canary"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        earlier,
+        "left as it was"
+    );
+    assert_eq!(sandbox.stats().total_requests(), 0, "nothing sent");
+
+    // A journey saved against one FinHub is not continued against another
+    // (here: the embedded sandbox).
+    let state = dir.path().join("onboarding.json");
+    let state_arg = state.to_str().unwrap().to_string();
+    let first = tokio::task::block_in_place(|| onboard_against(&sandbox, &["--state", &state_arg]));
+    assert_eq!(first.status.code(), Some(75), "{}", text(&first.stderr));
+    let out = finhub()
+        .args(["onboard", "--state", &state_arg])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("against {}", sandbox.base_url()))
+            && stderr.contains(&format!(
+                "use --base-url {} to continue it",
+                sandbox.base_url()
+            )),
+        "{stderr}"
+    );
 }

@@ -1,5 +1,5 @@
 //! [`FileStore`]: journeys kept as files, one JSON file per journey in a
-//! directory (Unix).
+//! directory, or one journey in a file the caller names (Unix).
 //!
 //! See [`FileStore`] for how the files are written.
 
@@ -32,10 +32,18 @@ pub const MAX_RECORD_BYTES: u64 = 4 << 20;
 /// * a file name is the SHA-256 of the journey id (an id may hold any
 ///   character); the id itself is inside the record;
 /// * a journey file that is a symbolic link, or larger than
-///   [`MAX_RECORD_BYTES`], is refused.
+///   [`MAX_RECORD_BYTES`], is refused; so is a file that holds another
+///   journey than the one loaded or saved.
+///
+/// [`FileStore::file`] keeps one journey in a file the caller names (a
+/// command line's `--state FILE`), written the same way; its lock is an
+/// `flock` on the file's directory, so nothing but the file (and, during a
+/// save, its temporary file) is ever created there.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
+    /// The one journey file of a single-file store.
+    file: Option<PathBuf>,
 }
 
 fn backend(path: &Path, error: impl std::fmt::Display) -> StoreError {
@@ -59,7 +67,32 @@ impl FileStore {
         if !dir.is_dir() {
             return Err(backend(&dir, "not a directory"));
         }
-        Ok(FileStore { dir })
+        Ok(FileStore { dir, file: None })
+    }
+
+    /// A store of one journey, kept in the file `path` (created `0600` on
+    /// the first save; its directory must exist and is not created). It
+    /// holds whichever journey is saved first: loading or saving another
+    /// id is refused naming both, and [`list`](JourneyStore::list) tells
+    /// which one it holds. Saves are written as in a directory store; the
+    /// lock is an `flock` on the directory itself, so no other file is left
+    /// beside `path`.
+    pub fn file(path: impl Into<PathBuf>) -> Result<FileStore, StoreError> {
+        let path = path.into();
+        if path.file_name().is_none() {
+            return Err(backend(&path, "not a file name"));
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(backend(&dir, "not a directory (the journey file's)"));
+        }
+        Ok(FileStore {
+            dir,
+            file: Some(path),
+        })
     }
 
     /// The directory.
@@ -67,8 +100,11 @@ impl FileStore {
         &self.dir
     }
 
-    /// The file of journey `id`.
+    /// The file of journey `id` (in a single-file store, the file).
     pub fn path_of(&self, id: &JourneyId) -> PathBuf {
+        if let Some(file) = &self.file {
+            return file.clone();
+        }
         let digest = Sha256::digest(id.as_str().as_bytes());
         let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         self.dir.join(format!("{name}.json"))
@@ -80,8 +116,15 @@ impl FileStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(backend(path, e)),
         };
+        if metadata.file_type().is_symlink() {
+            return Err(backend(
+                path,
+                "is a symbolic link; a journey file is neither followed nor replaced through \
+                 a link: give the real path",
+            ));
+        }
         if !metadata.file_type().is_file() {
-            return Err(backend(path, "not a regular file (a symbolic link?)"));
+            return Err(backend(path, "not a regular file"));
         }
         let file = OpenOptions::new()
             .read(true)
@@ -115,8 +158,15 @@ impl FileStore {
         })
     }
 
-    /// The exclusive lock of the directory, held while it lives.
+    /// The exclusive lock of the directory, held while it lives: on its
+    /// `.lock` file, or in a single-file store on the directory itself.
     fn lock(&self) -> Result<File, StoreError> {
+        if self.file.is_some() {
+            let dir = File::open(&self.dir).map_err(|e| backend(&self.dir, e))?;
+            rustix::fs::flock(&dir, rustix::fs::FlockOperation::LockExclusive)
+                .map_err(|e| backend(&self.dir, e))?;
+            return Ok(dir);
+        }
         let path = self.dir.join(".lock");
         let file = OpenOptions::new()
             .create(true)
@@ -140,7 +190,15 @@ impl FileStore {
     ) -> Result<Revision, StoreError> {
         let path = self.path_of(id);
         let _lock = self.lock()?;
-        let found = FileStore::read(&path)?.map(|r| r.revision);
+        let found = match FileStore::read(&path)? {
+            Some(record) if record.id != *id => {
+                return Err(backend(
+                    &path,
+                    format!("holds journey {}, not {id}", record.id),
+                ));
+            }
+            record => record.map(|r| r.revision),
+        };
         if found != expected {
             return Err(StoreError::Conflict {
                 id: id.clone(),
@@ -156,8 +214,15 @@ impl FileStore {
             state: state.clone(),
         };
         let json = serde_json::to_vec_pretty(&record).map_err(|e| backend(&path, e))?;
+        let prefix = match &self.file {
+            Some(file) => format!(
+                ".{}.",
+                file.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            None => ".journey.".to_string(),
+        };
         let mut temp = tempfile::Builder::new()
-            .prefix(".journey.")
+            .prefix(&prefix)
             .suffix(".tmp")
             .permissions(fs::Permissions::from_mode(0o600))
             .tempfile_in(&self.dir)
@@ -173,6 +238,12 @@ impl FileStore {
     }
 
     fn list_now(&self, phase: Option<Phase>) -> Result<Vec<JourneyId>, StoreError> {
+        if let Some(file) = &self.file {
+            return Ok(FileStore::read(file)?
+                .filter(|record| phase.is_none_or(|p| record.phase == p))
+                .map(|record| vec![record.id])
+                .unwrap_or_default());
+        }
         let mut ids = Vec::new();
         for entry in fs::read_dir(&self.dir).map_err(|e| backend(&self.dir, e))? {
             let entry = entry.map_err(|e| backend(&self.dir, e))?;
@@ -363,7 +434,7 @@ mod tests {
         fs::write(&target, "{}").unwrap();
         std::os::unix::fs::symlink(&target, store.path_of(&id)).unwrap();
         let err = store.load(&id).await.unwrap_err();
-        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
 
         let big = JourneyId::new("big");
         fs::write(
@@ -384,5 +455,88 @@ mod tests {
         fs::rename(store.path_of(&other), store.path_of(&moved)).unwrap();
         let err = store.load(&moved).await.unwrap_err();
         assert!(err.to_string().contains("holds journey other"), "{err}");
+    }
+
+    /// A single-file store keeps one journey in the named file, written
+    /// like a directory store's (0600, atomic, conditional), leaves nothing
+    /// else beside it, and refuses another journey and a link.
+    #[tokio::test]
+    async fn a_single_file_store_keeps_one_journey_in_the_named_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("unrelated.txt"), "x").unwrap();
+        let path = dir.path().join("onboarding.json");
+        let store = FileStore::file(&path).unwrap();
+        let a = JourneyId::new("marcus@example.com");
+        assert_eq!(store.path_of(&a), path);
+        assert_eq!(store.load(&a).await.unwrap(), None);
+        assert_eq!(store.list(None).await.unwrap(), vec![]);
+        let r1 = store
+            .save(&a, None, Phase::Running, &state(1))
+            .await
+            .unwrap();
+        let r2 = store
+            .save(&a, Some(r1), Phase::Waiting, &state(2))
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.save(&a, Some(r1), Phase::Done, &state(9)).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        let loaded = store.load(&a).await.unwrap().unwrap();
+        assert_eq!((loaded.revision, loaded.state), (r2, state(2)));
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["onboarding.json", "unrelated.txt"]);
+        assert_eq!(store.list(None).await.unwrap(), vec![a.clone()]);
+        assert_eq!(store.list(Some(Phase::Done)).await.unwrap(), vec![]);
+
+        // Another journey: refused on load and on save, the file untouched.
+        let b = JourneyId::new("ann@example.com");
+        let err = store.load(&b).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("holds journey marcus@example.com, not ann@example.com"),
+            "{err}"
+        );
+        let err = store
+            .save(&b, None, Phase::Running, &state(3))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("holds journey marcus@example.com"),
+            "{err}"
+        );
+        assert_eq!(store.load(&a).await.unwrap().unwrap().state, state(2));
+
+        // A link at the path: refused, its target neither read nor written.
+        let target = dir.path().join("elsewhere.txt");
+        fs::write(&target, "precious").unwrap();
+        let linked = dir.path().join("linked.json");
+        std::os::unix::fs::symlink(&target, &linked).unwrap();
+        let store = FileStore::file(&linked).unwrap();
+        let err = store
+            .save(&a, None, Phase::Running, &state(1))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert!(store.load(&a).await.is_err());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "precious");
+        assert!(
+            fs::symlink_metadata(&linked)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+
+        // A directory that does not exist is named.
+        let err = FileStore::file(dir.path().join("missing").join("state.json")).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 }

@@ -215,6 +215,10 @@ pub fn run_contract(root: &Path) -> Result<()> {
                     "onboard",
                     "--base-url",
                     &base_url,
+                    // Prism answers with the spec's examples: any code
+                    // activates, so the journey need not wait for one.
+                    "--activation-code",
+                    "ACTIVATION_CODE_00000000000000",
                 ])
                 .envs(CONTRACT_CREDENTIALS)
                 .current_dir(root),
