@@ -1,6 +1,7 @@
 //! The commands of the `finhub` binary, also usable as a library (the
 //! benchmarks run [`onboard::journey_once`]).
 
+pub mod batch;
 pub mod credentials;
 pub mod limited_read;
 pub mod onboard;
