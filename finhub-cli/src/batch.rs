@@ -298,3 +298,26 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_outrank_invalid_rows_which_outrank_waiting_ones() {
+        let report = |done, waiting, failed, invalid| BatchReport {
+            done,
+            waiting,
+            failed,
+            invalid,
+            ..BatchReport::default()
+        };
+        assert_eq!(exit_code(&report(3, 0, 0, 0)), ExitCode::SUCCESS);
+        assert_eq!(exit_code(&report(2, 1, 0, 0)), ExitCode::from(EXIT_WAITING));
+        assert_eq!(exit_code(&report(2, 1, 0, 1)), ExitCode::from(EXIT_INVALID));
+        assert_eq!(exit_code(&report(2, 1, 1, 1)), ExitCode::FAILURE);
+        assert_eq!(postgres_url("postgres://db/x"), Some("postgres://db/x"));
+        assert_eq!(postgres_url("postgresql://db/x"), Some("postgresql://db/x"));
+        assert_eq!(postgres_url("onboarding.db"), None);
+    }
+}

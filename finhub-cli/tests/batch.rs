@@ -178,6 +178,67 @@ async fn a_batch_killed_midway_and_run_again_registers_each_valid_row_once() {
     assert_eq!(sandbox.stats().total_requests(), before, "nothing sent");
 }
 
+/// Against the embedded sandbox (no `--base-url`) the batch completes,
+/// even when only the e-mailed code activates: each customer's code is
+/// read from the sandbox's outbox. Findings come first, on stderr.
+#[test]
+fn a_batch_against_the_embedded_sandbox_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = customers(dir.path(), 3);
+    let out = dir.path().join("results.jsonl");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_finhub"));
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("FINHUB_")) {
+        command.env_remove(name);
+    }
+    let output = command
+        .args(["onboard", "--batch"])
+        .arg(&file)
+        .arg("--store")
+        .arg(dir.path().join("journeys.db"))
+        .arg("--out")
+        .arg(&out)
+        .env("FINHUB_SANDBOX_ACTIVATION_CODES", "emailed")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(65), "{stderr}");
+    assert!(
+        stderr.starts_with("3:email email.syntax error: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("done 3, waiting 0, failed 0, invalid 1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Batch-Kill-Pass"), "{stderr}");
+    let rows = results(&out);
+    let states: Vec<&str> = rows.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["done", "invalid", "done", "done"]);
+}
+
+/// A results file of an unknown format is refused before anything runs.
+#[test]
+fn an_unknown_results_format_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = customers(dir.path(), 1);
+    let store = dir.path().join("journeys.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_finhub"))
+        .args(["onboard", "--batch"])
+        .arg(&file)
+        .arg("--store")
+        .arg(&store)
+        .args(["--out", "results.txt"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unknown results file format; use .csv or .jsonl"),
+        "{stderr}"
+    );
+    assert!(!store.exists(), "no store created");
+}
+
 /// The throwaway PostgreSQL cluster of finhub-onboarding's store tests,
 /// shared by path.
 #[cfg(feature = "postgres")]

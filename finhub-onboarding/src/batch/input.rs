@@ -30,7 +30,7 @@
 //! | `pincode` | no | PIN code | — |
 //!
 //! Every row is built into a registration through
-//! [`RegistrationBuilder`] and
+//! [`RegistrationBuilder`](finhub_ext::builders::RegistrationBuilder) and
 //! checked with FinHub's documented rules
 //! ([`finhub_ext::validation`]; an optional column left empty is the
 //! `required.disputed` warning), plus the file's own rules ([`codes`]).
