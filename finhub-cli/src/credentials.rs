@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use clap::Args;
+use finhub_ext::{AdminCredentials, FinhubClient, FinhubClientBuilder};
 use secrecy::SecretString;
 
 use crate::secrets::{
@@ -184,6 +185,77 @@ impl fmt::Debug for Credentials {
             .field("customer_password", &redacted(&self.customer_password))
             .field("request_source", &self.request_source)
             .finish()
+    }
+}
+
+impl Credentials {
+    /// A client builder for FinHub at `base_url` with these credentials;
+    /// an error naming every missing one (and where it can come from).
+    pub fn client_builder(&self, base_url: &str) -> Result<FinhubClientBuilder, String> {
+        let mut missing: Vec<String> = Vec::new();
+        for (name, present) in [
+            ("--tenant-id / FINHUB_TENANT_ID", self.tenant_id.is_some()),
+            (
+                "--admin-organization-id / FINHUB_ADMIN_ORGANIZATION_ID",
+                self.admin_organization_id.is_some(),
+            ),
+            (
+                "--admin-user-id / FINHUB_ADMIN_USER_ID",
+                self.admin_user_id.is_some(),
+            ),
+            (
+                "--admin-username / FINHUB_ADMIN_USERNAME",
+                self.admin_username.is_some(),
+            ),
+        ] {
+            if !present {
+                missing.push(name.to_string());
+            }
+        }
+        for (spec, present) in [
+            (TENANT_KEY, self.tenant_key.is_some()),
+            (TENANT_SECRET, self.tenant_secret.is_some()),
+            (ADMIN_PASSWORD, self.admin_password.is_some()),
+        ] {
+            if !present {
+                missing.push(spec.ways());
+            }
+        }
+        let (
+            Some(tenant_id),
+            Some(tenant_key),
+            Some(tenant_secret),
+            Some(organization_id),
+            Some(user_id),
+            Some(username),
+            Some(password),
+        ) = (
+            &self.tenant_id,
+            &self.tenant_key,
+            &self.tenant_secret,
+            &self.admin_organization_id,
+            &self.admin_user_id,
+            &self.admin_username,
+            &self.admin_password,
+        )
+        else {
+            return Err(format!(
+                "--base-url needs credentials: missing {}",
+                missing.join("; ")
+            ));
+        };
+        Ok(FinhubClient::builder()
+            .base_url(base_url)
+            .tenant_id(tenant_id)
+            .tenant_key(tenant_key.clone())
+            .tenant_secret(tenant_secret.clone())
+            .admin(AdminCredentials::new(
+                organization_id.clone(),
+                user_id.clone(),
+                username.clone(),
+                password.clone(),
+            ))
+            .request_source(&self.request_source))
     }
 }
 

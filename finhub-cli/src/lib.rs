@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod batch;
 pub mod credentials;
 pub mod limited_read;
 pub mod logging;

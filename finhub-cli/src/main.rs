@@ -5,7 +5,7 @@
 //! secret.
 
 use finhub_cli::credentials::CredentialArgs;
-use finhub_cli::{onboard, sandbox, validate};
+use finhub_cli::{batch, onboard, sandbox, validate};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,7 +79,9 @@ struct OnboardArgs {
     #[arg(long)]
     email: Option<String>,
     /// The activation code FinHub e-mailed to the customer (a waiting run
-    /// asks for it).
+    /// asks for it). With --batch: given to every journey that waits for
+    /// one (against the embedded sandbox each customer's e-mailed code is
+    /// read instead).
     #[arg(long, value_name = "CODE")]
     activation_code: Option<String>,
     // -- single-customer journey: continuing and logging --
@@ -92,6 +94,31 @@ struct OnboardArgs {
     #[arg(short, long)]
     verbose: bool,
     // -- end of single-customer journey flags --
+    /// Onboard every customer of FILE (CSV with a header row, or JSON
+    /// lines: .csv, .jsonl, .ndjson), several at once, resumable from
+    /// --store. The file's findings are printed first; invalid rows are
+    /// never sent. Exit code: 0 all done; 75 some waiting; 65 some rows
+    /// invalid; 1 some journeys failed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "email", "retry_failed"])]
+    batch: Option<PathBuf>,
+    /// With --batch: at most N journeys at once (lowered while FinHub
+    /// throttles or fails, raised again as it recovers).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1024), requires = "batch")]
+    concurrency: u16,
+    /// With --batch: the journey store, a SQLite file (default
+    /// onboarding.db) or postgres://… (when built with the `postgres`
+    /// feature). A re-run with the same store continues what is
+    /// unfinished.
+    #[arg(long, value_name = "PATH|URL", requires = "batch")]
+    store: Option<String>,
+    /// With --batch: write one result per row to FILE (.csv or .jsonl):
+    /// e-mail, customer id, state, detail, IBAN; never a password.
+    #[arg(long, value_name = "FILE", requires = "batch")]
+    out: Option<PathBuf>,
+    /// With --batch: how long a worker's claim on a journey lasts without
+    /// renewal; journeys of a worker that died are taken over after it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400), requires = "batch")]
+    lease: u64,
     #[command(flatten)]
     credentials: CredentialArgs,
 }
@@ -107,6 +134,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Onboard(args) if args.batch.is_some() => match batch_options(*args) {
+                Ok(options) => batch::run(options).await,
+                Err(message) => Err(message),
+            },
             Command::Onboard(args) => match options(*args) {
                 Ok(options) => onboard::run(options).await,
                 Err(message) => Err(message),
@@ -135,6 +166,22 @@ fn options(args: OnboardArgs) -> Result<onboard::Options, String> {
         activation_code: args.activation_code,
         retry_failed: args.retry_failed,
         verbose: args.verbose,
+        credentials: args.credentials.resolve()?,
+    })
+}
+
+/// The options of `finhub onboard --batch`.
+fn batch_options(args: OnboardArgs) -> Result<batch::Options, String> {
+    finhub_cli::logging::init(args.verbose);
+    Ok(batch::Options {
+        file: args.batch.unwrap_or_default(),
+        concurrency: usize::from(args.concurrency),
+        store: args.store.unwrap_or_else(|| batch::DEFAULT_STORE.into()),
+        out: args.out,
+        json: args.json,
+        base_url: args.base_url,
+        activation_code: args.activation_code,
+        lease: std::time::Duration::from_secs(args.lease),
         credentials: args.credentials.resolve()?,
     })
 }

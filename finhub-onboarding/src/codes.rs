@@ -31,6 +31,30 @@ macro_rules! wire_code {
 }
 
 wire_code!(gender, finhub_ext::builders::Gender, "gender");
+
+/// An optional `Gender` as its wire code (absent or `null`: none).
+pub(crate) mod optional_gender {
+    use finhub_ext::builders::Gender;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Option<Gender>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(gender) => super::gender::serialize(gender, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Gender>, D::Error> {
+        #[derive(Deserialize)]
+        struct Code(#[serde(with = "super::gender")] Gender);
+        Ok(Option::<Code>::deserialize(deserializer)?.map(|Code(gender)| gender))
+    }
+}
 wire_code!(
     document_type,
     finhub_ext::builders::DocumentType,

@@ -19,7 +19,9 @@
 //! Registration has no read (FinHub documents no customer lookup, facts
 //! §2.16): a registration sent without an answer ends in
 //! [`Failure::OutcomeUnknown`], and the runner never sends it again by
-//! itself.
+//! itself. A registration FinHub throttled (429) was answered, and refused
+//! without effect: the run ends in a retryable error and the next run
+//! registers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -368,6 +370,18 @@ impl<S: JourneyStore> Runner<S> {
                 journey.registration = Attempt::NotSent;
                 self.save(journey).await?;
                 self.failed(journey, STEP, e)
+            }
+            Err(e) if e.status() == Some(429) => {
+                // Throttled: FinHub refused it without doing anything (a
+                // 429 is an answer, not a lost one), so a later run
+                // registers; the caller paces itself meanwhile.
+                tracing::info!(journey = %journey.id, "the registration was throttled");
+                journey.registration = Attempt::NotSent;
+                self.save(journey).await?;
+                Err(AdvanceError::Finhub {
+                    step: STEP,
+                    source: e,
+                })
             }
             Err(e) => {
                 tracing::warn!(journey = %journey.id, error = %e, "the registration's answer was lost");

@@ -54,9 +54,10 @@ fn valid_csv_rows_become_customers_with_every_fact() {
     let marcus = rows[0].customer.as_ref().unwrap();
     assert_eq!(marcus.email, "marcus.jensen@example.com");
     assert_eq!(marcus.gender, Some(Gender::Male));
-    assert_eq!(marcus.password().expose_secret(), "Canary-Valid-Pass-1!");
+    let password = rows[0].password().unwrap();
+    assert_eq!(password.expose_secret(), "Canary-Valid-Pass-1!");
     let request = marcus
-        .registration()
+        .registration_builder(password)
         .tenant_id("97e7ff29-15f3-49ef-9681-3bbfcce4f6cd")
         .category("fs-cat-b2c-low-001", "Individual Standard")
         .build()

@@ -244,3 +244,46 @@ async fn registering_again_after_an_operators_not_found_is_refused_by_finhub() {
     assert_eq!(runner.advance(&mut journey).await.unwrap(), outcome);
     assert_eq!(registrations(), 3, "retried after the failure was cleared");
 }
+
+/// A registration FinHub throttled (429) was refused, not lost: FinHub
+/// did nothing, so the run stops with a retryable error, and the next run
+/// registers — once — instead of answering "outcome unknown".
+#[tokio::test]
+async fn a_throttled_registration_is_sent_again_not_taken_for_lost() {
+    let sandbox = sandbox(Profile::Lenient).await;
+    sandbox
+        .faults()
+        .inject(
+            FaultRule::too_many_requests(1)
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1),
+        )
+        .unwrap();
+    let store = store();
+    let mut journey = journey();
+    let runner = runner(&sandbox, store.clone());
+    let error = runner.advance(&mut journey).await.unwrap_err();
+    assert_eq!(error.step(), Some(Step::Registration), "{error}");
+    assert!(!journey.is_done(Step::Registration));
+    assert_eq!(sandbox.stats().side_effects.registrations, 0);
+    let mut driven = Driven::default();
+    drive(&runner, &mut journey, &sandbox, &mut driven)
+        .await
+        .unwrap();
+    assert!(
+        !driven
+            .outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Failed { .. })),
+        "{:?}",
+        driven.outcomes
+    );
+    assert_eq!(
+        sandbox
+            .stats()
+            .requests_for(Operation::RegisterIndividualCustomer),
+        2,
+        "the throttled request and the one that registered"
+    );
+    assert_once_each(&sandbox.stats(), "throttled registration");
+}

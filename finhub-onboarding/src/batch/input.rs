@@ -30,7 +30,7 @@
 //! | `pincode` | no | PIN code | — |
 //!
 //! Every row is built into a registration through
-//! [`RegistrationBuilder`] and
+//! [`RegistrationBuilder`](finhub_ext::builders::RegistrationBuilder) and
 //! checked with FinHub's documented rules
 //! ([`finhub_ext::validation`]; an optional column left empty is the
 //! `required.disputed` warning), plus the file's own rules ([`codes`]).
@@ -70,10 +70,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Utc};
-use finhub_ext::builders::{Gender, PostalAddress, RegistrationBuilder};
+use finhub_ext::builders::Gender;
 use finhub_ext::validation::{Severity, codes as rules};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
+
+use crate::customer::{Address, Customer};
 
 /// The file's own rule codes (the registration's are
 /// [`finhub_ext::validation::codes`]).
@@ -307,107 +309,50 @@ impl fmt::Display for Finding {
     }
 }
 
-/// One customer of a valid row: what their registration is built from.
-#[derive(Clone)]
-pub struct Customer {
-    /// First name.
-    pub first_name: String,
-    /// Last name.
-    pub last_name: String,
-    /// E-mail address, as written (trimmed).
-    pub email: String,
-    /// Phone number.
-    pub phone: Option<String>,
-    /// Date of birth, `YYYY-MM-DD`.
-    pub date_of_birth: Option<String>,
-    /// Gender.
-    pub gender: Option<Gender>,
-    /// Nationality, as written (the registration sends its alpha-2 code).
-    pub nationality: Option<String>,
-    /// Place of birth.
-    pub place_of_birth: Option<String>,
-    /// PIN code.
-    pub pincode: Option<String>,
-    /// Home address.
-    pub address: Option<PostalAddress>,
-    password: SecretString,
-}
-
-impl fmt::Debug for Customer {
-    /// Every fact but the password.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Customer")
-            .field("first_name", &self.first_name)
-            .field("last_name", &self.last_name)
-            .field("email", &self.email)
-            .field("phone", &self.phone)
-            .field("date_of_birth", &self.date_of_birth)
-            .field("gender", &self.gender)
-            .field("nationality", &self.nationality)
-            .field("place_of_birth", &self.place_of_birth)
-            .field("pincode", &self.pincode)
-            .field("address", &self.address)
-            .field("password", &"** redacted **")
-            .finish()
-    }
-}
-
-impl Customer {
-    /// The customer's initial password.
-    pub fn password(&self) -> &SecretString {
-        &self.password
-    }
-
-    /// A registration of this customer with every fact of the row; the
-    /// batch adds its tenant id and category before building it.
-    pub fn registration(&self) -> RegistrationBuilder {
-        let mut builder = RegistrationBuilder::new()
-            .name(&self.first_name, &self.last_name)
-            .email(&self.email)
-            .password(self.password.expose_secret());
-        if let Some(phone) = &self.phone {
-            builder = builder.phone(phone);
-        }
-        if let Some(date) = &self.date_of_birth {
-            builder = builder.date_of_birth(date);
-        }
-        if let Some(gender) = self.gender {
-            builder = builder.gender(gender);
-        }
-        if let Some(nationality) = &self.nationality {
-            builder = builder.nationality(nationality);
-        }
-        if let Some(place) = &self.place_of_birth {
-            builder = builder.place_of_birth(place);
-        }
-        if let Some(pincode) = &self.pincode {
-            builder = builder.pincode(pincode);
-        }
-        if let Some(address) = &self.address {
-            builder = builder.address(address.clone());
-        }
-        builder
-    }
-}
-
 /// One row of the file, checked.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Row {
     /// The line number in the file.
     pub row: u64,
     /// The e-mail address as written (trimmed; empty when none), for the
     /// results.
     pub email: String,
-    /// The customer, when no finding is an error.
+    /// The customer, when no finding is an error: the journey's
+    /// [`Customer`] itself (the optional facts the row leaves empty are
+    /// `None`; a passport and a proof of address to upload).
     pub customer: Option<Customer>,
     /// Every finding of the row, errors and warnings.
     pub findings: Vec<Finding>,
+    /// The row's password, when the row is valid; never stored.
+    password: Option<SecretString>,
+}
+
+impl fmt::Debug for Row {
+    /// Everything but the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Row")
+            .field("row", &self.row)
+            .field("email", &self.email)
+            .field("customer", &self.customer)
+            .field("findings", &self.findings)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| "** redacted **"),
+            )
+            .finish()
+    }
 }
 
 impl Row {
     /// Whether the row can be sent (no finding is an error).
     pub fn is_valid(&self) -> bool {
         self.customer.is_some()
+    }
+
+    /// The customer's initial password, when the row is valid: given to
+    /// the journey (in memory only) to register with.
+    pub fn password(&self) -> Option<&SecretString> {
+        self.password.as_ref()
     }
 }
 
@@ -771,6 +716,7 @@ impl<R: Read> BatchInput<R> {
                 email: String::new(),
                 customer: None,
                 findings: raw.findings,
+                password: None,
             };
         }
         let email = raw.get(Column::Email).unwrap_or_default().to_string();
@@ -806,12 +752,12 @@ impl<R: Read> BatchInput<R> {
         ];
         let given = parts.iter().filter(|c| raw.get(**c).is_some()).count();
         let address = if given == parts.len() {
-            Some(PostalAddress::home(
-                raw.get(Column::Street).unwrap_or_default(),
-                raw.get(Column::City).unwrap_or_default(),
-                raw.get(Column::PostalCode).unwrap_or_default(),
-                raw.get(Column::Country).unwrap_or_default(),
-            ))
+            Some(Address {
+                street: raw.get(Column::Street).unwrap_or_default().to_string(),
+                city: raw.get(Column::City).unwrap_or_default().to_string(),
+                postal_code: raw.get(Column::PostalCode).unwrap_or_default().to_string(),
+                country: raw.get(Column::Country).unwrap_or_default().to_string(),
+            })
         } else {
             if given > 0 {
                 for part in parts {
@@ -828,23 +774,38 @@ impl<R: Read> BatchInput<R> {
             None
         };
         let text = |column: Column| raw.get(column).map(str::to_string);
+        let date_text = text(Column::DateOfBirth);
+        let date_of_birth = date_text.as_deref().and_then(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                // Exactly the form FinHub takes (the builder's rule).
+                .filter(|date| date.format("%Y-%m-%d").to_string() == d)
+        });
         let customer = Customer {
             first_name: text(Column::FirstName).unwrap_or_default(),
             last_name: text(Column::LastName).unwrap_or_default(),
             email: email.clone(),
             phone: text(Column::Phone),
-            date_of_birth: text(Column::DateOfBirth),
+            date_of_birth,
             gender,
             nationality: text(Column::Nationality),
             place_of_birth: text(Column::PlaceOfBirth),
             pincode: text(Column::Pincode),
             address,
-            password: SecretString::from(raw.values.remove(&Column::Password).unwrap_or_default()),
+            documents: crate::customer::Document::passport_and_proof_of_address(),
         };
+        let password = SecretString::from(raw.values.remove(&Column::Password).unwrap_or_default());
+        let mut registration = customer.registration_builder(&password).today(self.today);
+        if date_of_birth.is_none()
+            && let Some(text) = &date_text
+        {
+            // Not a date: the builder names the rule.
+            registration = registration.date_of_birth(text);
+        }
         // A column with a finding of its own gets none from the builder
         // (a gender outside the vocabulary is not also "absent").
         let flagged: Vec<String> = raw.findings.iter().map(|f| f.column.clone()).collect();
-        for violation in customer.registration().today(self.today).findings() {
+        for violation in registration.findings() {
             if is_batch_wide(&violation.path) {
                 continue;
             }
@@ -879,6 +840,7 @@ impl<R: Read> BatchInput<R> {
             email,
             customer: valid.then_some(customer),
             findings: raw.findings,
+            password: valid.then_some(password),
         }
     }
 }

@@ -166,6 +166,11 @@ impl TempCluster {
         )
     }
 
+    /// The same database as a `postgres://` URL.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
     fn data(&self) -> String {
         self.dir.path().join("data").display().to_string()
     }
