@@ -6,7 +6,7 @@
 //! effect exactly once. A lost registration is the exception FinHub leaves
 //! no read for: the typed "outcome unknown" answer, and no second POST.
 
-mod common;
+use crate::common;
 
 use common::*;
 use finhub_onboarding::{Failure, JourneyStore, Outcome, Step};

@@ -243,7 +243,7 @@ fn an_unknown_results_format_is_refused_before_anything_is_sent() {
 /// shared by path.
 #[cfg(feature = "postgres")]
 #[allow(dead_code)]
-#[path = "../../finhub-onboarding/tests/common/postgres.rs"]
+#[path = "../../../finhub-onboarding/tests/common/postgres.rs"]
 mod postgres;
 
 #[cfg(feature = "postgres")]

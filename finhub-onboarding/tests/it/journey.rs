@@ -3,7 +3,7 @@
 //! saved all the way without a password, and resumed from the store in a
 //! new runner.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

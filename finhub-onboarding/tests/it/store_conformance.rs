@@ -2,7 +2,7 @@
 //! memory, SQLite (feature `sqlite`) and PostgreSQL (feature `postgres`,
 //! on a throwaway cluster).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
