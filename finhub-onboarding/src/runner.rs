@@ -19,7 +19,8 @@
 //! Registration has no read (FinHub documents no customer lookup, facts
 //! §2.16): a registration sent without an answer ends in
 //! [`Failure::OutcomeUnknown`], and the runner never sends it again by
-//! itself.
+//! itself. A registration answered 429 was not handled (nothing was
+//! registered): the run returns the error, and the next run registers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -368,6 +369,18 @@ impl<S: JourneyStore> Runner<S> {
                 journey.registration = Attempt::NotSent;
                 self.save(journey).await?;
                 self.failed(journey, STEP, e)
+            }
+            Err(e) if e.status() == Some(429) => {
+                // Too many requests: FinHub did not handle it, nothing was
+                // registered. A later run (after the error's `retry_after`)
+                // registers, with the password still at hand.
+                tracing::info!(journey = %journey.id, "the registration was throttled; a later run sends it");
+                journey.registration = Attempt::NotSent;
+                self.save(journey).await?;
+                Err(AdvanceError::Finhub {
+                    step: STEP,
+                    source: e,
+                })
             }
             Err(e) => {
                 tracing::warn!(journey = %journey.id, error = %e, "the registration's answer was lost");

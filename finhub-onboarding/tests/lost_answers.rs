@@ -244,3 +244,60 @@ async fn registering_again_after_an_operators_not_found_is_refused_by_finhub() {
     assert_eq!(runner.advance(&mut journey).await.unwrap(), outcome);
     assert_eq!(registrations(), 3, "retried after the failure was cleared");
 }
+
+/// A registration answered 429 (with `Retry-After`) was not handled by
+/// FinHub: the run stops with the retryable error and its wait, the
+/// journey is not registered (not "sent without an answer"), and the next
+/// run registers — one customer, the password still at hand.
+#[tokio::test]
+async fn a_throttled_registration_is_sent_again_by_a_later_run() {
+    let sandbox = sandbox(Profile::Lenient).await;
+    sandbox
+        .faults()
+        .inject(
+            FaultRule::too_many_requests(2)
+                .on(Operation::RegisterIndividualCustomer)
+                .times(1),
+        )
+        .unwrap();
+    let store = store();
+    let runner = runner(&sandbox, store.clone());
+    let mut journey = journey();
+    let error = runner.advance(&mut journey).await.unwrap_err();
+    assert_eq!(error.step(), Some(Step::Registration));
+    assert!(error.is_retryable(), "{error}");
+    let finhub_onboarding::AdvanceError::Finhub {
+        source: finhub_ext::Error::RateLimited { retry_after, .. },
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*retry_after, Some(std::time::Duration::from_secs(2)));
+    assert_eq!(sandbox.stats().side_effects.registrations, 0);
+    assert_eq!(journey.customer_id(), None);
+    let saved = store.load(journey.id()).await.unwrap().unwrap();
+    assert_ne!(saved.phase, finhub_onboarding::Phase::Failed);
+
+    let mut driven = Driven::default();
+    drive(&runner, &mut journey, &sandbox, &mut driven)
+        .await
+        .unwrap();
+    assert!(
+        !driven.waited(|w| matches!(
+            w,
+            finhub_onboarding::WaitingOn::RegistrationPassword
+                | finhub_onboarding::WaitingOn::CustomerLogin
+        )),
+        "the password was kept for the second try: {:?}",
+        driven.outcomes
+    );
+    assert_eq!(
+        sandbox
+            .stats()
+            .requests_for(Operation::RegisterIndividualCustomer),
+        2,
+        "the throttled one and the one that registered"
+    );
+    assert_once_each(&sandbox.stats(), "throttled registration");
+}
