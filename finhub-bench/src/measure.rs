@@ -12,6 +12,7 @@ use finhub_sandbox::{ExposeSecret, Sandbox};
 use serde_json::{Value, json};
 
 use crate::load::{self, Sample};
+use crate::population;
 use crate::servers;
 
 const TENANT: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
@@ -25,6 +26,8 @@ pub struct Report {
     refresh: Option<(u64, Sample, Sample)>,
     journey: Option<(usize, Duration, Duration)>,
     throughput: Vec<(String, usize, Sample, Sample)>,
+    /// The population reports, as the children printed them.
+    population: Vec<Value>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -124,7 +127,59 @@ impl Report {
                 ms(minimal.percentile(99.0))
             );
         }
+        if !self.population.is_empty() {
+            self.population_table(&mut out);
+        }
         out
+    }
+
+    /// The population table: one line per population.
+    fn population_table(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "\nPopulation: customers onboarded through one Runner against the in-process sandbox, \
+             each population in its own process (targets >= 1000 journeys/s, peak RSS <= 200 MB, flat memory)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:>9} {:<6} {:>4} {:>4} {:>10} {:>9} {:>9} {:>9} {:>13} {:>6} {:>5} {:>9}",
+            "customers",
+            "store",
+            "c",
+            "429s",
+            "journeys/s",
+            "p50",
+            "p99",
+            "peak RSS",
+            "registrations",
+            "dupl.",
+            "done",
+            "retried"
+        );
+        for p in &self.population {
+            let f = |key: &str| p[key].as_f64().unwrap_or(f64::NAN);
+            let n = |key: &str| p[key].as_u64().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  {:>9} {:<6} {:>4} {:>4} {:>10.0} {:>7.1}ms {:>7.1}ms {:>6.0}MiB {:>13} {:>6} {:>5} {:>9}",
+                n("customers"),
+                p["store"].as_str().unwrap_or("?"),
+                n("concurrency"),
+                if p["throttled"].as_bool().unwrap_or(false) {
+                    "10%"
+                } else {
+                    "-"
+                },
+                f("journeysPerSec"),
+                f("p50Ms"),
+                f("p99Ms"),
+                f("peakRssMiB"),
+                n("registrations"),
+                n("duplicateRegistrations"),
+                n("done"),
+                n("advanceErrorsRetried")
+            );
+        }
     }
 
     /// The report as JSON.
@@ -151,13 +206,19 @@ impl Report {
                 "operation": op, "concurrency": c, "sandbox": sample(sandbox), "minimal": sample(minimal),
                 "ratio": sandbox.throughput() / minimal.throughput(),
             })).collect::<Vec<_>>(),
+            "population": self.population,
         })
     }
 }
 
-/// Runs every measurement.
-pub async fn all(quick: bool) -> Result<Report, String> {
+/// Runs every measurement (`population_only`: the population alone).
+pub async fn all(quick: bool, population_only: bool, concurrency: usize) -> Result<Report, String> {
     let mut report = Report::default();
+    let plans = population::plans(quick, concurrency);
+    if population_only {
+        report.population = populations(plans).await?;
+        return Ok(report);
+    }
     let scale = |n: usize| if quick { (n / 10).max(50) } else { n };
     let canned = servers::start_canned().await?;
     for (c, calls) in [(1, scale(2000)), (64, scale(12000))] {
@@ -177,7 +238,17 @@ pub async fn all(quick: bool) -> Result<Report, String> {
                 .push((op.to_string(), c, on_sandbox, on_minimal));
         }
     }
+    drop(sandbox);
+    report.population = populations(plans).await?;
     Ok(report)
+}
+
+/// The populations, each in its own child process (waited for off the
+/// async runtime).
+async fn populations(plans: Vec<population::Plan>) -> Result<Vec<Value>, String> {
+    tokio::task::spawn_blocking(move || population::measure(&plans))
+        .await
+        .map_err(|e| e.to_string())?
 }
 
 fn sdk_client(base_url: &str) -> Result<FinhubClient, String> {
