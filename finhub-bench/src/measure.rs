@@ -42,39 +42,41 @@ impl Report {
     /// The report as a table.
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "SDK overhead (finhub-ext vs raw reqwest, same loopback server; target ratio >= 0.97 at c=64, p50 overhead <= 20 us at c=1)"
-        );
-        let _ = writeln!(
-            out,
-            "  {:<16} {:>3} {:>10} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
-            "operation",
-            "c",
-            "sdk req/s",
-            "raw req/s",
-            "ratio",
-            "sdk p50",
-            "raw p50",
-            "sdk p99",
-            "raw p99",
-            "p50 overhead"
-        );
-        for (op, c, sdk, raw) in &self.overhead {
+        if !self.overhead.is_empty() {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>3} {:>10.0} {:>10.0} {:>7.3} {:>8.0}us {:>8.0}us {:>8.0}us {:>8.0}us {:>10.1}us",
-                op,
-                c,
-                sdk.throughput(),
-                raw.throughput(),
-                sdk.throughput() / raw.throughput(),
-                us(sdk.percentile(50.0)),
-                us(raw.percentile(50.0)),
-                us(sdk.percentile(99.0)),
-                us(raw.percentile(99.0)),
-                us(sdk.percentile(50.0)) - us(raw.percentile(50.0))
+                "SDK overhead (finhub-ext vs raw reqwest, same loopback server; target ratio >= 0.97 at c=64, p50 overhead <= 20 us at c=1)"
             );
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>3} {:>10} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
+                "operation",
+                "c",
+                "sdk req/s",
+                "raw req/s",
+                "ratio",
+                "sdk p50",
+                "raw p50",
+                "sdk p99",
+                "raw p99",
+                "p50 overhead"
+            );
+            for (op, c, sdk, raw) in &self.overhead {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>3} {:>10.0} {:>10.0} {:>7.3} {:>8.0}us {:>8.0}us {:>8.0}us {:>8.0}us {:>10.1}us",
+                    op,
+                    c,
+                    sdk.throughput(),
+                    raw.throughput(),
+                    sdk.throughput() / raw.throughput(),
+                    us(sdk.percentile(50.0)),
+                    us(raw.percentile(50.0)),
+                    us(sdk.percentile(99.0)),
+                    us(raw.percentile(99.0)),
+                    us(sdk.percentile(50.0)) - us(raw.percentile(50.0))
+                );
+            }
         }
         if let Some((refreshes, fresh, expiring)) = &self.refresh {
             let _ = writeln!(
@@ -99,33 +101,35 @@ impl Report {
                 ms(*min)
             );
         }
-        let _ = writeln!(
-            out,
-            "\nSandbox throughput vs a minimal axum server answering the same path (target >= 0.8x at c=64)"
-        );
-        let _ = writeln!(
-            out,
-            "  {:<16} {:>3} {:>13} {:>13} {:>7} {:>11} {:>11}",
-            "operation",
-            "c",
-            "sandbox req/s",
-            "minimal req/s",
-            "ratio",
-            "sandbox p99",
-            "minimal p99"
-        );
-        for (op, c, sandbox, minimal) in &self.throughput {
+        if !self.throughput.is_empty() {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>3} {:>13.0} {:>13.0} {:>7.3} {:>9.2}ms {:>9.2}ms",
-                op,
-                c,
-                sandbox.throughput(),
-                minimal.throughput(),
-                sandbox.throughput() / minimal.throughput(),
-                ms(sandbox.percentile(99.0)),
-                ms(minimal.percentile(99.0))
+                "\nSandbox throughput vs a minimal axum server answering the same path (target >= 0.8x at c=64)"
             );
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>3} {:>13} {:>13} {:>7} {:>11} {:>11}",
+                "operation",
+                "c",
+                "sandbox req/s",
+                "minimal req/s",
+                "ratio",
+                "sandbox p99",
+                "minimal p99"
+            );
+            for (op, c, sandbox, minimal) in &self.throughput {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>3} {:>13.0} {:>13.0} {:>7.3} {:>9.2}ms {:>9.2}ms",
+                    op,
+                    c,
+                    sandbox.throughput(),
+                    minimal.throughput(),
+                    sandbox.throughput() / minimal.throughput(),
+                    ms(sandbox.percentile(99.0)),
+                    ms(minimal.percentile(99.0))
+                );
+            }
         }
         if !self.population.is_empty() {
             self.population_table(&mut out);
