@@ -12,6 +12,7 @@ use finhub_sandbox::{ExposeSecret, Sandbox};
 use serde_json::{Value, json};
 
 use crate::load::{self, Sample};
+use crate::population;
 use crate::servers;
 
 const TENANT: &str = "97e7ff29-15f3-49ef-9681-3bbfcce4f6cd";
@@ -25,6 +26,8 @@ pub struct Report {
     refresh: Option<(u64, Sample, Sample)>,
     journey: Option<(usize, Duration, Duration)>,
     throughput: Vec<(String, usize, Sample, Sample)>,
+    /// The population reports, as the children printed them.
+    population: Vec<Value>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -39,39 +42,41 @@ impl Report {
     /// The report as a table.
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "SDK overhead (finhub-ext vs raw reqwest, same loopback server; target ratio >= 0.97 at c=64, p50 overhead <= 20 us at c=1)"
-        );
-        let _ = writeln!(
-            out,
-            "  {:<16} {:>3} {:>10} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
-            "operation",
-            "c",
-            "sdk req/s",
-            "raw req/s",
-            "ratio",
-            "sdk p50",
-            "raw p50",
-            "sdk p99",
-            "raw p99",
-            "p50 overhead"
-        );
-        for (op, c, sdk, raw) in &self.overhead {
+        if !self.overhead.is_empty() {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>3} {:>10.0} {:>10.0} {:>7.3} {:>8.0}us {:>8.0}us {:>8.0}us {:>8.0}us {:>10.1}us",
-                op,
-                c,
-                sdk.throughput(),
-                raw.throughput(),
-                sdk.throughput() / raw.throughput(),
-                us(sdk.percentile(50.0)),
-                us(raw.percentile(50.0)),
-                us(sdk.percentile(99.0)),
-                us(raw.percentile(99.0)),
-                us(sdk.percentile(50.0)) - us(raw.percentile(50.0))
+                "SDK overhead (finhub-ext vs raw reqwest, same loopback server; target ratio >= 0.97 at c=64, p50 overhead <= 20 us at c=1)"
             );
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>3} {:>10} {:>10} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
+                "operation",
+                "c",
+                "sdk req/s",
+                "raw req/s",
+                "ratio",
+                "sdk p50",
+                "raw p50",
+                "sdk p99",
+                "raw p99",
+                "p50 overhead"
+            );
+            for (op, c, sdk, raw) in &self.overhead {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>3} {:>10.0} {:>10.0} {:>7.3} {:>8.0}us {:>8.0}us {:>8.0}us {:>8.0}us {:>10.1}us",
+                    op,
+                    c,
+                    sdk.throughput(),
+                    raw.throughput(),
+                    sdk.throughput() / raw.throughput(),
+                    us(sdk.percentile(50.0)),
+                    us(raw.percentile(50.0)),
+                    us(sdk.percentile(99.0)),
+                    us(raw.percentile(99.0)),
+                    us(sdk.percentile(50.0)) - us(raw.percentile(50.0))
+                );
+            }
         }
         if let Some((refreshes, fresh, expiring)) = &self.refresh {
             let _ = writeln!(
@@ -96,35 +101,89 @@ impl Report {
                 ms(*min)
             );
         }
-        let _ = writeln!(
-            out,
-            "\nSandbox throughput vs a minimal axum server answering the same path (target >= 0.8x at c=64)"
-        );
-        let _ = writeln!(
-            out,
-            "  {:<16} {:>3} {:>13} {:>13} {:>7} {:>11} {:>11}",
-            "operation",
-            "c",
-            "sandbox req/s",
-            "minimal req/s",
-            "ratio",
-            "sandbox p99",
-            "minimal p99"
-        );
-        for (op, c, sandbox, minimal) in &self.throughput {
+        if !self.throughput.is_empty() {
             let _ = writeln!(
                 out,
-                "  {:<16} {:>3} {:>13.0} {:>13.0} {:>7.3} {:>9.2}ms {:>9.2}ms",
-                op,
-                c,
-                sandbox.throughput(),
-                minimal.throughput(),
-                sandbox.throughput() / minimal.throughput(),
-                ms(sandbox.percentile(99.0)),
-                ms(minimal.percentile(99.0))
+                "\nSandbox throughput vs a minimal axum server answering the same path (target >= 0.8x at c=64)"
             );
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>3} {:>13} {:>13} {:>7} {:>11} {:>11}",
+                "operation",
+                "c",
+                "sandbox req/s",
+                "minimal req/s",
+                "ratio",
+                "sandbox p99",
+                "minimal p99"
+            );
+            for (op, c, sandbox, minimal) in &self.throughput {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>3} {:>13.0} {:>13.0} {:>7.3} {:>9.2}ms {:>9.2}ms",
+                    op,
+                    c,
+                    sandbox.throughput(),
+                    minimal.throughput(),
+                    sandbox.throughput() / minimal.throughput(),
+                    ms(sandbox.percentile(99.0)),
+                    ms(minimal.percentile(99.0))
+                );
+            }
+        }
+        if !self.population.is_empty() {
+            self.population_table(&mut out);
         }
         out
+    }
+
+    /// The population table: one line per population.
+    fn population_table(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "\nPopulation: customers onboarded through one Runner against the in-process sandbox, \
+             each population in its own process (targets >= 1000 journeys/s, peak RSS <= 200 MB, flat memory)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:>9} {:<6} {:>4} {:>4} {:>10} {:>9} {:>9} {:>9} {:>13} {:>6} {:>5} {:>9}",
+            "customers",
+            "store",
+            "c",
+            "429s",
+            "journeys/s",
+            "p50",
+            "p99",
+            "peak RSS",
+            "registrations",
+            "dupl.",
+            "done",
+            "retried"
+        );
+        for p in &self.population {
+            let f = |key: &str| p[key].as_f64().unwrap_or(f64::NAN);
+            let n = |key: &str| p[key].as_u64().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  {:>9} {:<6} {:>4} {:>4} {:>10.0} {:>7.1}ms {:>7.1}ms {:>6.0}MiB {:>13} {:>6} {:>5} {:>9}",
+                n("customers"),
+                p["store"].as_str().unwrap_or("?"),
+                n("concurrency"),
+                if p["throttled"].as_bool().unwrap_or(false) {
+                    "10%"
+                } else {
+                    "-"
+                },
+                f("journeysPerSec"),
+                f("p50Ms"),
+                f("p99Ms"),
+                f("peakRssMiB"),
+                n("registrations"),
+                n("duplicateRegistrations"),
+                n("done"),
+                n("advanceErrorsRetried")
+            );
+        }
     }
 
     /// The report as JSON.
@@ -151,13 +210,19 @@ impl Report {
                 "operation": op, "concurrency": c, "sandbox": sample(sandbox), "minimal": sample(minimal),
                 "ratio": sandbox.throughput() / minimal.throughput(),
             })).collect::<Vec<_>>(),
+            "population": self.population,
         })
     }
 }
 
-/// Runs every measurement.
-pub async fn all(quick: bool) -> Result<Report, String> {
+/// Runs every measurement (`population_only`: the population alone).
+pub async fn all(quick: bool, population_only: bool, concurrency: usize) -> Result<Report, String> {
     let mut report = Report::default();
+    let plans = population::plans(quick, concurrency);
+    if population_only {
+        report.population = populations(plans).await?;
+        return Ok(report);
+    }
     let scale = |n: usize| if quick { (n / 10).max(50) } else { n };
     let canned = servers::start_canned().await?;
     for (c, calls) in [(1, scale(2000)), (64, scale(12000))] {
@@ -177,7 +242,17 @@ pub async fn all(quick: bool) -> Result<Report, String> {
                 .push((op.to_string(), c, on_sandbox, on_minimal));
         }
     }
+    drop(sandbox);
+    report.population = populations(plans).await?;
     Ok(report)
+}
+
+/// The populations, each in its own child process (waited for off the
+/// async runtime).
+async fn populations(plans: Vec<population::Plan>) -> Result<Vec<Value>, String> {
+    tokio::task::spawn_blocking(move || population::measure(&plans))
+        .await
+        .map_err(|e| e.to_string())?
 }
 
 fn sdk_client(base_url: &str) -> Result<FinhubClient, String> {

@@ -9,6 +9,7 @@
 //! [`ActivationCodes::Emailed`] activation accepts only that code, so a
 //! journey has to read it from the outbox as a user reads the e-mail.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
@@ -105,39 +106,56 @@ pub(crate) fn activation_code() -> Sensitive {
     Sensitive::from(format!("ACTIVATION_CODE_{digits}"))
 }
 
-/// The e-mails sent so far, oldest first.
+/// The e-mails sent so far, oldest first, with an index by recipient so
+/// that reading one customer's e-mails does not scan everyone's.
 #[derive(Default)]
 pub(crate) struct Outbox {
-    messages: Mutex<Vec<OutboxMessage>>,
+    messages: Mutex<Messages>,
+}
+
+#[derive(Default)]
+struct Messages {
+    /// Every message, oldest first.
+    all: Vec<OutboxMessage>,
+    /// Positions in `all` per recipient (ASCII-lowercased), oldest first.
+    by_recipient: HashMap<String, Vec<usize>>,
 }
 
 impl Outbox {
-    fn lock(&self) -> MutexGuard<'_, Vec<OutboxMessage>> {
-        // Every update is one push: a poisoned list is still consistent.
+    fn lock(&self) -> MutexGuard<'_, Messages> {
+        // Every update is one push to each list (the index after the
+        // message): a poisoned outbox is still consistent.
         self.messages.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records `message` as sent.
     pub fn send(&self, message: OutboxMessage) {
-        self.lock().push(message);
+        let key = message.to.to_ascii_lowercase();
+        let mut messages = self.lock();
+        let position = messages.all.len();
+        messages.all.push(message);
+        messages.by_recipient.entry(key).or_default().push(position);
     }
 
     /// Every message, or those to `to` (compared without letter case),
     /// oldest first.
     pub fn list(&self, to: Option<&str>) -> Vec<OutboxMessage> {
-        let to = to.map(str::trim);
-        self.lock()
-            .iter()
-            .filter(|message| to.is_none_or(|to| message.to.eq_ignore_ascii_case(to)))
-            .cloned()
-            .collect()
+        let messages = self.lock();
+        match to {
+            None => messages.all.clone(),
+            Some(to) => messages
+                .by_recipient
+                .get(&to.trim().to_ascii_lowercase())
+                .map(|positions| positions.iter().map(|&i| messages.all[i].clone()).collect())
+                .unwrap_or_default(),
+        }
     }
 }
 
 impl fmt::Debug for Outbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Outbox")
-            .field("messages", &self.lock().len())
+            .field("messages", &self.lock().all.len())
             .finish()
     }
 }
@@ -179,6 +197,19 @@ mod tests {
         assert_eq!(json["code"], "ACTIVATION_CODE_1");
         assert_eq!(json["sentAt"], "2026-01-13T10:03:42Z");
         assert_eq!(json["customerId"], "c-1");
+        // A second e-mail to the same recipient, in another letter case:
+        // both, oldest first; the full list keeps the order of sending.
+        outbox.send(OutboxMessage {
+            to: "ANN@example.TEST".into(),
+            kind: MessageKind::Activation,
+            code: Sensitive::from("ACTIVATION_CODE_2"),
+            customer_id: "c-3".into(),
+            sent_at: at,
+        });
+        let ids =
+            |list: Vec<OutboxMessage>| list.into_iter().map(|m| m.customer_id).collect::<Vec<_>>();
+        assert_eq!(ids(outbox.list(Some("ann@example.test"))), ["c-1", "c-3"]);
+        assert_eq!(ids(outbox.list(None)), ["c-1", "c-2", "c-3"]);
         assert_eq!("EMAILED".parse(), Ok(ActivationCodes::Emailed));
         assert!("any".parse::<ActivationCodes>().is_err());
     }

@@ -1,7 +1,8 @@
-//! `cargo xtask bench [--json] [--quick]`: regeneration time and generated
-//! code size, measured here, plus the runtime measurements of
+//! `cargo xtask bench [--json] [--quick] [--population]`: regeneration time
+//! and generated code size, measured here, plus the runtime measurements of
 //! `finhub-bench` (SDK overhead, refresh under contention, journey wall
-//! time, sandbox throughput), built in release mode.
+//! time, sandbox throughput, populations of journeys), built in release
+//! mode. `--population` runs the population measurement alone.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -46,9 +47,28 @@ fn measure_regen(root: &Path, runs: usize) -> Result<Regen> {
     })
 }
 
+/// What `cargo xtask bench` was asked for.
+pub struct Options {
+    /// A JSON report instead of the table.
+    pub json: bool,
+    /// Shorter runs.
+    pub quick: bool,
+    /// The population measurement alone (no regeneration figures).
+    pub population_only: bool,
+}
+
 /// Entry point of `cargo xtask bench`.
-pub fn run(root: &Path, json_output: bool, quick: bool) -> Result<()> {
-    let regen = measure_regen(root, if quick { 3 } else { 10 })?;
+pub fn run(root: &Path, options: Options) -> Result<()> {
+    let Options {
+        json: json_output,
+        quick,
+        population_only,
+    } = options;
+    let regen = if population_only {
+        None
+    } else {
+        Some(measure_regen(root, if quick { 3 } else { 10 })?)
+    };
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .args([
@@ -64,6 +84,9 @@ pub fn run(root: &Path, json_output: bool, quick: bool) -> Result<()> {
     if quick {
         command.arg("--quick");
     }
+    if population_only {
+        command.arg("--population");
+    }
     if json_output {
         let output = command
             .arg("--json")
@@ -75,7 +98,8 @@ pub fn run(root: &Path, json_output: bool, quick: bool) -> Result<()> {
         }
         let mut report: Value = serde_json::from_slice(&output.stdout)
             .context("finhub-bench printed no JSON report")?;
-        report["regen"] = json!({
+        if let Some(regen) = &regen {
+            report["regen"] = json!({
             "runs": regen.runs,
             "medianMs": regen.median.as_secs_f64() * 1000.0,
             "fastestMs": regen.fastest.as_secs_f64() * 1000.0,
@@ -84,13 +108,17 @@ pub fn run(root: &Path, json_output: bool, quick: bool) -> Result<()> {
             "clientLines": regen.client_lines,
             "clientBytes": regen.client_bytes,
             "httpmockLines": regen.httpmock_lines,
-        });
+            });
+        }
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         let status = command.status().context("cannot run finhub-bench")?;
         if !status.success() {
             bail!("finhub-bench failed ({status})");
         }
+        let Some(regen) = regen else {
+            return Ok(());
+        };
         println!(
             "\nRegeneration (normalize + generate + format, in process, {} runs): median {:.0} ms, fastest {:.0} ms",
             regen.runs,

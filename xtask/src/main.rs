@@ -22,8 +22,9 @@ commands:
   api-diff OLD NEW the API changes between two normalized documents
                    (e.g. finhub-api/src/generated.openapi.yaml of two releases)
   contract         lint openapi.yaml (Spectral) and run the journey against Prism serving it
-  bench [--json] [--quick]
-                   measure SDK overhead, refresh contention, journey time, sandbox throughput, regen
+  bench [--json] [--quick] [--population]
+                   measure SDK overhead, refresh contention, journey time, sandbox throughput,
+                   populations of 1k and 10k journeys, regen (--population: populations only)
 
 options:
   --root DIR       work on the checkout at DIR instead of this workspace
@@ -71,8 +72,19 @@ fn main() -> ExitCode {
         ["regen"] => regen::run(&root, false),
         ["regen", "--check"] => regen::run(&root, true),
         ["contract"] => contract::run_contract(&root),
-        ["bench", flags @ ..] if flags.iter().all(|f| matches!(*f, "--json" | "--quick")) => {
-            bench::run(&root, flags.contains(&"--json"), flags.contains(&"--quick"))
+        ["bench", flags @ ..]
+            if flags
+                .iter()
+                .all(|f| matches!(*f, "--json" | "--quick" | "--population")) =>
+        {
+            bench::run(
+                &root,
+                bench::Options {
+                    json: flags.contains(&"--json"),
+                    quick: flags.contains(&"--quick"),
+                    population_only: flags.contains(&"--population"),
+                },
+            )
         }
         ["api-diff", old, new] => api_diff_files(Path::new(old), Path::new(new)),
         ["rules"] => {
