@@ -24,7 +24,6 @@ use finhub_onboarding::batch::results::ResultsWriter;
 use finhub_onboarding::batch::{Batch, BatchError, BatchEvent, BatchOptions, BatchReport};
 use finhub_onboarding::store::sqlite::SqliteStore;
 use finhub_onboarding::{ClaimingStore, Customer, SampleDocuments};
-use finhub_sandbox::{Sandbox, SandboxConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::credentials::Credentials;
@@ -86,14 +85,7 @@ pub async fn run(options: Options) -> Result<ExitCode, String> {
     let (client, sandbox) = match &options.base_url {
         Some(base_url) => (options.credentials.client_builder(base_url)?, None),
         None => {
-            // Seeded like `finhub sandbox`: defaults, or FINHUB_SANDBOX_* variables.
-            let config = SandboxConfig::from_env()
-                .map_err(|e| format!("cannot configure the embedded sandbox: {e}"))?;
-            let sandbox = Sandbox::builder()
-                .config(config)
-                .start()
-                .await
-                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            let sandbox = crate::sandbox::embedded().await?;
             let builder = sandbox
                 .credentials()
                 .client_builder()

@@ -20,19 +20,19 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use finhub_ext::{AdminCredentials, FinhubClient, RetryPolicy};
+use finhub_ext::{FinhubClient, RetryPolicy};
 use finhub_onboarding::{
     AdvanceError, Customer, Failure, Journey, JourneyStore, MemoryStore, Outcome, Runner,
     SampleDocuments, Step, WaitingOn,
 };
-use finhub_sandbox::{Sandbox, SandboxConfig};
+use finhub_sandbox::Sandbox;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use secrecy::SecretString;
 use serde_json::json;
 
 use crate::credentials::Credentials;
-use crate::secrets::{ADMIN_PASSWORD, CUSTOMER_PASSWORD, TENANT_KEY, TENANT_SECRET};
+use crate::secrets::CUSTOMER_PASSWORD;
 use crate::state::{StateFile, journey_id};
 
 /// How long one run waits in process for a poll that is due soon (the
@@ -125,14 +125,7 @@ async fn target(options: &Options) -> Result<Target, String> {
     let c = &options.credentials;
     let retry = RetryPolicy::default().initial_backoff(Duration::from_millis(50));
     let Some(base_url) = &options.base_url else {
-        // Seeded like `finhub sandbox`: defaults, or FINHUB_SANDBOX_* variables.
-        let config = SandboxConfig::from_env()
-            .map_err(|e| format!("cannot configure the embedded sandbox: {e}"))?;
-        let sandbox = Sandbox::builder()
-            .config(config)
-            .start()
-            .await
-            .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+        let sandbox = crate::sandbox::embedded().await?;
         let client = sandbox
             .credentials()
             .client_builder()
@@ -145,70 +138,8 @@ async fn target(options: &Options) -> Result<Target, String> {
             sandbox: Some(sandbox),
         });
     };
-    let mut missing: Vec<String> = Vec::new();
-    for (name, present) in [
-        ("--tenant-id / FINHUB_TENANT_ID", c.tenant_id.is_some()),
-        (
-            "--admin-organization-id / FINHUB_ADMIN_ORGANIZATION_ID",
-            c.admin_organization_id.is_some(),
-        ),
-        (
-            "--admin-user-id / FINHUB_ADMIN_USER_ID",
-            c.admin_user_id.is_some(),
-        ),
-        (
-            "--admin-username / FINHUB_ADMIN_USERNAME",
-            c.admin_username.is_some(),
-        ),
-    ] {
-        if !present {
-            missing.push(name.to_string());
-        }
-    }
-    for (spec, present) in [
-        (TENANT_KEY, c.tenant_key.is_some()),
-        (TENANT_SECRET, c.tenant_secret.is_some()),
-        (ADMIN_PASSWORD, c.admin_password.is_some()),
-    ] {
-        if !present {
-            missing.push(spec.ways());
-        }
-    }
-    let (
-        Some(tenant_id),
-        Some(tenant_key),
-        Some(tenant_secret),
-        Some(organization_id),
-        Some(user_id),
-        Some(username),
-        Some(password),
-    ) = (
-        &c.tenant_id,
-        &c.tenant_key,
-        &c.tenant_secret,
-        &c.admin_organization_id,
-        &c.admin_user_id,
-        &c.admin_username,
-        &c.admin_password,
-    )
-    else {
-        return Err(format!(
-            "--base-url needs credentials: missing {}",
-            missing.join("; ")
-        ));
-    };
-    let client = FinhubClient::builder()
-        .base_url(base_url)
-        .tenant_id(tenant_id)
-        .tenant_key(tenant_key.clone())
-        .tenant_secret(tenant_secret.clone())
-        .admin(AdminCredentials::new(
-            organization_id.clone(),
-            user_id.clone(),
-            username.clone(),
-            password.clone(),
-        ))
-        .request_source(&c.request_source)
+    let client = c
+        .client_builder(base_url)?
         .retry_policy(retry)
         .build()
         .map_err(|e| e.to_string())?;

@@ -88,6 +88,19 @@ fn describe(config: &SandboxConfig) -> String {
     )
 }
 
+/// The sandbox `finhub onboard` runs against when no `--base-url` is given,
+/// in process: seeded like `finhub sandbox` (defaults, or the
+/// `FINHUB_SANDBOX_*` variables).
+pub async fn embedded() -> Result<Sandbox, String> {
+    let config = SandboxConfig::from_env()
+        .map_err(|e| format!("cannot configure the embedded sandbox: {e}"))?;
+    Sandbox::builder()
+        .config(config)
+        .start()
+        .await
+        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))
+}
+
 /// Serves until interrupted. Configuration comes from `FINHUB_SANDBOX_*`
 /// variables, then these flags. Prints the address, the seeded credentials,
 /// what the sandbox plays (profile and slow parts) and the control token —
