@@ -45,7 +45,8 @@ use crate::journey::{
 use crate::outcome::{Failure, Outcome, WaitingOn};
 use crate::polling::Polling;
 use crate::step::Step;
-use crate::store::{JourneyId, JourneyStore, StoreError};
+use crate::store::{JourneyId, JourneyStore, RawValue, StoreError};
+use serde::Deserialize;
 
 /// Whether the run goes on with the next step or stops with an outcome.
 enum Flow {
@@ -141,11 +142,10 @@ impl<S: JourneyStore> Runner<S> {
                 supported: JOURNEY_VERSION,
             });
         }
-        let mut journey: Journey =
-            serde_json::from_value(record.state.clone()).map_err(|e| LoadError::Corrupt {
-                id: id.clone(),
-                what: json_error_kind(&e),
-            })?;
+        let mut journey = Journey::deserialize(&record.state).map_err(|e| LoadError::Corrupt {
+            id: id.clone(),
+            what: json_error_kind(&e),
+        })?;
         if journey.id != *id {
             return Err(LoadError::Corrupt {
                 id: id.clone(),
@@ -153,7 +153,8 @@ impl<S: JourneyStore> Runner<S> {
             });
         }
         journey.revision = Some(record.revision);
-        journey.saved = Some(record.state);
+        // The text a save of the unchanged journey would write.
+        journey.saved = serde_json::value::to_raw_value(&journey).ok();
         Ok(Some(journey))
     }
 
@@ -167,9 +168,12 @@ impl<S: JourneyStore> Runner<S> {
         if let Some(live) = &journey.live {
             journey.session = live.snapshot().map(|s| s.to_stored());
         }
-        let state =
-            serde_json::to_value(&*journey).map_err(|e| StoreError::Backend(Box::new(e)))?;
-        if journey.revision.is_some() && journey.saved.as_ref() == Some(&state) {
+        // Serialized once, straight from the journey; the store keeps the text.
+        let state = serde_json::value::to_raw_value(&*journey)
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        if journey.revision.is_some()
+            && journey.saved.as_deref().map(RawValue::get) == Some(state.get())
+        {
             return Ok(());
         }
         let revision = self

@@ -448,7 +448,8 @@ async fn foreign_or_corrupt_states_are_refused_on_load() {
             &id,
             None,
             Phase::Running,
-            &serde_json::json!({"version": 99, "id": "old"}),
+            &serde_json::value::to_raw_value(&serde_json::json!({"version": 99, "id": "old"}))
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -470,7 +471,10 @@ async fn foreign_or_corrupt_states_are_refused_on_load() {
             &id,
             None,
             Phase::Running,
-            &serde_json::json!({"version": 1, "id": "corrupt", "customer": "Secret-Value-1"}),
+            &serde_json::value::to_raw_value(
+                &serde_json::json!({"version": 1, "id": "corrupt", "customer": "Secret-Value-1"}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
