@@ -4,7 +4,11 @@
 //!
 //! Every step is safe to run again. Before a POST the runner records the
 //! intent (the request as *sent*, with the ids it proposes) and saves; after
-//! the answer it records the outcome and saves. A step found *sent* without
+//! the answer it records the outcome, saved before anything else is sent:
+//! with the next intent when nothing is sent between them (one save, not
+//! two), else just before the next request or at the end of the run. A
+//! registration's outcome is saved at once (it cannot be read back). A save
+//! that would write the same JSON text as the last is skipped. A step found *sent* without
 //! an outcome (the answer was lost, or the process died) is resolved by
 //! reading FinHub's state first:
 //!
@@ -68,7 +72,8 @@ type Session = Result<CustomerClient, Outcome>;
 /// documents come from, the clock and how often to poll.
 ///
 /// Every step is safe to run again: before a POST the runner saves the
-/// intent, after the answer the outcome, and a step found sent without an
+/// intent, and the outcome before anything else is sent (with the next
+/// intent when nothing is sent between them), and a step found sent without an
 /// outcome is read back from FinHub before anything is sent again (the
 /// table in the [crate docs](crate)); a registration cannot be read back
 /// and ends in [`Failure::OutcomeUnknown`].
@@ -185,10 +190,21 @@ impl<S: JourneyStore> Runner<S> {
         Ok(())
     }
 
+    /// Saves what changed since the last save, before a request that no
+    /// intent save precedes: an outcome (other than a registration's, saved
+    /// at once) is kept in memory until then, so that it and the next
+    /// intent go to the store in one save. Nothing is ever sent while an
+    /// answer received is unsaved; a save writing the same text as the last
+    /// is skipped.
+    async fn flush(&self, journey: &mut Journey) -> Result<(), StoreError> {
+        self.save(journey).await
+    }
+
     /// Runs every step that can run now and returns where the journey
     /// stopped: [`Outcome::Done`], [`Outcome::Waiting`] or
-    /// [`Outcome::Failed`]. Saved through the store before every POST and
-    /// after every outcome (a new journey is created in the store).
+    /// [`Outcome::Failed`]. Saved through the store before every POST, and
+    /// every outcome before the next request or at the end of the run (a
+    /// new journey is created in the store).
     ///
     /// `Err` when a call or the store failed in a way a later run may not
     /// meet again; everything up to there is saved, and a later run
@@ -279,6 +295,7 @@ impl<S: JourneyStore> Runner<S> {
     }
 
     async fn categorization(&self, journey: &mut Journey) -> StepResult {
+        // The first step: no answer of this run is unsaved yet.
         let hierarchy = match self.client.categorization_hierarchy().await {
             Ok(hierarchy) => hierarchy,
             Err(e) => return self.failed(journey, Step::Categorization, e),
@@ -287,7 +304,7 @@ impl<S: JourneyStore> Runner<S> {
             Ok(chosen) => {
                 tracing::info!(journey = %journey.id, category = %chosen.key, "category chosen");
                 journey.category = Some(chosen);
-                self.save(journey).await?;
+                // Saved before the registration's login ([`Self::flush`]).
                 Ok(Flow::Continue)
             }
             Err(found) => Ok(Flow::Stop(Outcome::failed(Failure::NoIndividualCategory {
@@ -338,6 +355,7 @@ impl<S: JourneyStore> Runner<S> {
         };
         // Log in first, so that a failure there is not taken for a lost
         // registration.
+        self.flush(journey).await?;
         if let Err(e) = self.client.admin_login().await {
             return self.failed(journey, STEP, e);
         }
@@ -408,14 +426,15 @@ impl<S: JourneyStore> Runner<S> {
             })));
         };
         if let Some(stored) = journey.session.clone() {
+            self.flush(journey).await?;
             match self
                 .client
                 .resume_customer(SessionSnapshot::from_stored(&stored))
                 .await
             {
                 Ok(customer) => {
+                    // Saved before the next request ([`Self::flush`]).
                     journey.live = Some(customer.clone());
-                    self.save(journey).await?;
                     return Ok(Ok(customer));
                 }
                 Err(Error::ReloginRequired { reason, .. }) => {
@@ -439,10 +458,11 @@ impl<S: JourneyStore> Runner<S> {
             journey.customer.email.clone(),
             password.expose_secret(),
         );
+        self.flush(journey).await?;
         match self.client.customer_login(credentials).await {
             Ok(customer) => {
+                // Saved before the next request ([`Self::flush`]).
                 journey.live = Some(customer.clone());
-                self.save(journey).await?;
                 Ok(Ok(customer))
             }
             // A wrong password: ask again (one login per password; FinHub
@@ -462,9 +482,9 @@ impl<S: JourneyStore> Runner<S> {
 
     async fn customer_session(&self, journey: &mut Journey) -> StepResult {
         if journey.iban.is_some() && !journey.has_session() {
-            // Nothing left that needs a session, and none to end.
+            // Nothing left that needs a session, and none to end (saved
+            // with the run's outcome).
             journey.logged_out = true;
-            self.save(journey).await?;
             return Ok(Flow::Continue);
         }
         Ok(match self.session(journey).await? {
@@ -486,12 +506,13 @@ impl<S: JourneyStore> Runner<S> {
             .clone();
         if journey.verification.attempt.is_sent() {
             // Created under the proposed id?
+            self.flush(journey).await?;
             match customer.verification(&proposed).await {
                 Ok(found) => {
                     return self.created(journey, &found, &proposed).await;
                 }
                 Err(e) if e.status() == Some(404) => {
-                    let readiness = match self.readiness_of(journey, &customer).await {
+                    let readiness = match self.readiness_of(journey, &customer).await? {
                         Ok(readiness) => readiness,
                         Err(e) => return self.failed(journey, STEP, e),
                     };
@@ -534,15 +555,18 @@ impl<S: JourneyStore> Runner<S> {
             Ok(created) => self.created(journey, &created, &proposed).await,
             // The proposed id is taken: ours, from a run whose answer was
             // lost, if it reads back.
-            Err(e) if e.status() == Some(409) => match customer.verification(&proposed).await {
-                Ok(found) => self.created(journey, &found, &proposed).await,
-                Err(_) => {
-                    journey.verification.attempt = Attempt::NotSent;
-                    journey.verification.proposed_id = None;
-                    self.save(journey).await?;
-                    self.failed(journey, STEP, e)
+            Err(e) if e.status() == Some(409) => {
+                self.flush(journey).await?;
+                match customer.verification(&proposed).await {
+                    Ok(found) => self.created(journey, &found, &proposed).await,
+                    Err(_) => {
+                        journey.verification.attempt = Attempt::NotSent;
+                        journey.verification.proposed_id = None;
+                        self.save(journey).await?;
+                        self.failed(journey, STEP, e)
+                    }
                 }
-            },
+            }
             Err(e) => {
                 if definitive(STEP, &e).is_some() {
                     journey.verification.attempt = Attempt::NotSent;
@@ -565,7 +589,7 @@ impl<S: JourneyStore> Runner<S> {
             .or_else(|| verification.id.clone())
             .unwrap_or_else(|| proposed.to_string());
         journey.verification.attempt = Attempt::Done(Created { verification_id });
-        self.save(journey).await?;
+        // Saved before the next request ([`Self::flush`]).
         Ok(Flow::Continue)
     }
 
@@ -581,14 +605,15 @@ impl<S: JourneyStore> Runner<S> {
                 continue;
             }
             if journey.documents[index].attempt.is_sent() {
+                self.flush(journey).await?;
                 let verification = match customer.verification(&verification_id).await {
                     Ok(verification) => verification,
                     Err(e) => return self.failed(journey, STEP, e),
                 };
                 match uploaded(journey, index, &verification) {
                     Some(document_id) => {
+                        // Saved before the next request ([`Self::flush`]).
                         journey.documents[index].attempt = Attempt::Done(Uploaded { document_id });
-                        self.save(journey).await?;
                         continue;
                     }
                     None => journey.documents[index].attempt = Attempt::NotSent,
@@ -628,17 +653,17 @@ impl<S: JourneyStore> Runner<S> {
                         .document_id
                         .or(document.id)
                         .unwrap_or_else(|| state.doc_id.clone());
+                    // Saved before the next request ([`Self::flush`]).
                     journey.documents[index].attempt = Attempt::Done(Uploaded { document_id });
-                    self.save(journey).await?;
                 }
                 // FinHub has a document with this docId: ours, from a run
                 // whose answer was lost.
                 Err(e) if e.status() == Some(409) && request.doc_id.is_some() => {
                     tracing::info!(journey = %journey.id, error = %e, "the document is there already");
+                    // Saved before the next request ([`Self::flush`]).
                     journey.documents[index].attempt = Attempt::Done(Uploaded {
                         document_id: state.doc_id.clone(),
                     });
-                    self.save(journey).await?;
                 }
                 Err(e) => {
                     if definitive(STEP, &e).is_some() {
@@ -662,16 +687,17 @@ impl<S: JourneyStore> Runner<S> {
                     Ok(customer) => customer,
                     Err(outcome) => return Ok(Flow::Stop(outcome)),
                 };
+                self.flush(journey).await?;
                 let verification = match customer.verification(&verification_id).await {
                     Ok(verification) => verification,
                     Err(e) => return self.failed(journey, STEP, e),
                 };
                 let status = verification.status.clone().unwrap_or_default();
                 if is_approved(&verification) {
+                    // Saved before the next request ([`Self::flush`]).
                     journey.approval = ApprovalState::Approved {
                         level: verification.verification_level.clone(),
                     };
-                    self.save(journey).await?;
                     return Ok(Flow::Continue);
                 }
                 let polls = match journey.approval {
@@ -715,10 +741,10 @@ impl<S: JourneyStore> Runner<S> {
             Ok(approval) => {
                 let status = approval.status.clone().unwrap_or_default();
                 if status.is_empty() || status.eq_ignore_ascii_case("APPROVED") {
+                    // Saved before the next request ([`Self::flush`]).
                     journey.approval = ApprovalState::Approved {
                         level: approval.level,
                     };
-                    self.save(journey).await?;
                     Ok(Flow::Continue)
                 } else {
                     // Accepted for review (e.g. 202 PENDING_REVIEW).
@@ -737,12 +763,13 @@ impl<S: JourneyStore> Runner<S> {
                     Ok(customer) => customer,
                     Err(outcome) => return Ok(Flow::Stop(outcome)),
                 };
+                self.flush(journey).await?;
                 match customer.verification(&verification_id).await {
                     Ok(found) if is_approved(&found) => {
+                        // Saved before the next request ([`Self::flush`]).
                         journey.approval = ApprovalState::Approved {
                             level: found.verification_level,
                         };
-                        self.save(journey).await?;
                         Ok(Flow::Continue)
                     }
                     _ => {
@@ -781,12 +808,13 @@ impl<S: JourneyStore> Runner<S> {
             // Consents sent without an answer: which did FinHub record?
             let mut send_others_first = false;
             if journey.consents.iter().any(|c| c.attempt.is_sent()) {
-                let readiness = match self.readiness_of(journey, &customer).await {
+                let readiness = match self.readiness_of(journey, &customer).await? {
                     Ok(readiness) => readiness,
                     Err(e) => return self.failed(journey, STEP, e),
                 };
                 match resolve_consents(journey, &readiness) {
-                    ConsentsRead::Resolved => self.save(journey).await?,
+                    // Saved before the next request ([`Self::flush`]).
+                    ConsentsRead::Resolved => {}
                     ConsentsRead::SendOthersFirst => send_others_first = true,
                     ConsentsRead::Unknown => {
                         return Ok(Flow::Stop(Outcome::failed(Failure::OutcomeUnknown {
@@ -829,16 +857,15 @@ impl<S: JourneyStore> Runner<S> {
                 .accept_consent(consent.consent_type, &consent.body)
                 .await
             {
+                // Saved before the next request ([`Self::flush`]).
                 Ok(accepted) => {
                     journey.consents[index].attempt = Attempt::Done(Accepted {
                         consent_id: accepted.id.or(accepted.consent_id),
                     });
-                    self.save(journey).await?;
                 }
                 // Accepted before.
                 Err(e) if e.status() == Some(409) => {
                     journey.consents[index].attempt = Attempt::Done(Accepted { consent_id: None });
-                    self.save(journey).await?;
                 }
                 Err(e) => {
                     if definitive(STEP, &e).is_some() {
@@ -857,13 +884,13 @@ impl<S: JourneyStore> Runner<S> {
             Ok(customer) => customer,
             Err(outcome) => return Ok(Flow::Stop(outcome)),
         };
-        let readiness = match self.readiness_of(journey, &customer).await {
+        let readiness = match self.readiness_of(journey, &customer).await? {
             Ok(readiness) => readiness,
             Err(e) => return self.failed(journey, STEP, e),
         };
         if allowed(&readiness) == Some(true) {
+            // Saved before the next request ([`Self::flush`]).
             journey.ready = true;
-            self.save(journey).await?;
             return Ok(Flow::Continue);
         }
         if readiness.verification_ok == Some(false)
@@ -893,6 +920,7 @@ impl<S: JourneyStore> Runner<S> {
                 Ok(customer) => customer,
                 Err(outcome) => return Ok(Flow::Stop(outcome)),
             };
+            self.flush(journey).await?;
             match customer.wallets().await {
                 Ok(wallets) if !wallets.is_empty() => {
                     let iban = wallets.iter().find_map(|w| w.iban.clone());
@@ -902,7 +930,7 @@ impl<S: JourneyStore> Runner<S> {
                 Err(e) if e.status() == Some(404) => {}
                 Err(e) => return self.failed(journey, STEP, e),
             }
-            let readiness = match self.readiness_of(journey, &customer).await {
+            let readiness = match self.readiness_of(journey, &customer).await? {
                 Ok(readiness) => readiness,
                 Err(e) => return self.failed(journey, STEP, e),
             };
@@ -991,7 +1019,7 @@ impl<S: JourneyStore> Runner<S> {
         if iban.is_some() {
             journey.iban = iban;
         }
-        self.save(journey).await?;
+        // Saved before the next request ([`Self::flush`]).
         Ok(Flow::Continue)
     }
 
@@ -1000,6 +1028,7 @@ impl<S: JourneyStore> Runner<S> {
             Ok(customer) => customer,
             Err(outcome) => return Ok(Flow::Stop(outcome)),
         };
+        self.flush(journey).await?;
         let iban = match customer.wallets().await {
             Ok(wallets) => wallets.iter().find_map(|w| w.iban.clone()),
             Err(e) if e.status() == Some(404) => None,
@@ -1007,8 +1036,8 @@ impl<S: JourneyStore> Runner<S> {
         };
         match iban {
             Some(iban) => {
+                // Saved before the next request ([`Self::flush`]).
                 journey.iban = Some(iban);
-                self.save(journey).await?;
                 Ok(Flow::Continue)
             }
             None => {
@@ -1023,6 +1052,9 @@ impl<S: JourneyStore> Runner<S> {
     }
 
     async fn logout(&self, journey: &mut Journey) -> StepResult {
+        // Before the session is taken out of the journey (a save keeps the
+        // live session's tokens).
+        self.flush(journey).await?;
         let customer = match journey.live.take() {
             Some(live) => Some(live),
             None => match journey.session.clone() {
@@ -1058,7 +1090,7 @@ impl<S: JourneyStore> Runner<S> {
         }
         journey.session = None;
         journey.logged_out = true;
-        self.save(journey).await?;
+        // Saved with the run's outcome, or before the next request.
         Ok(Flow::Continue)
     }
 
@@ -1071,14 +1103,16 @@ impl<S: JourneyStore> Runner<S> {
             .unwrap_or_else(|| self.client.tenant_id().to_string())
     }
 
+    /// The readiness check, after saving what changed ([`Self::flush`]).
     async fn readiness_of(
         &self,
-        journey: &Journey,
+        journey: &mut Journey,
         customer: &CustomerClient,
-    ) -> Result<ActivationReadiness, Error> {
-        customer
+    ) -> Result<Result<ActivationReadiness, Error>, AdvanceError> {
+        self.flush(journey).await?;
+        Ok(customer
             .activation_readiness(&self.owner_tenant(journey))
-            .await
+            .await)
     }
 
     /// What a failed call means for the run: the customer must log in
