@@ -15,6 +15,12 @@ use std::process::ExitCode;
 
 use population::{Plan, StoreKind};
 
+/// mimalloc, not glibc's malloc: the population spends a tenth of its CPU
+/// in the allocator (many short-lived JSON strings and HTTP buffers across
+/// threads); see the README's figures with and without.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What the command line asked for.
 enum Mode {
     /// The measurements (`population_only`: the population alone).
