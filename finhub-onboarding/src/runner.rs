@@ -49,7 +49,7 @@ use crate::journey::{
 use crate::outcome::{Failure, Outcome, WaitingOn};
 use crate::polling::Polling;
 use crate::step::Step;
-use crate::store::{JourneyId, JourneyStore, RawValue, StoreError};
+use crate::store::{JourneyId, JourneyStore, RawValue, Record, StoreError};
 use serde::Deserialize;
 
 /// Whether the run goes on with the next step or stops with an outcome.
@@ -136,6 +136,11 @@ impl<S: JourneyStore> Runner<S> {
         let Some(record) = self.store.load(id).await? else {
             return Ok(None);
         };
+        Self::journey_of(id, record).map(Some)
+    }
+
+    /// The journey of `record`, loaded (or claimed) as journey `id`.
+    pub(crate) fn journey_of(id: &JourneyId, record: Record) -> Result<Journey, LoadError> {
         let found = record
             .state
             .get("version")
@@ -160,7 +165,7 @@ impl<S: JourneyStore> Runner<S> {
         journey.revision = Some(record.revision);
         // The text a save of the unchanged journey would write.
         journey.saved = serde_json::value::to_raw_value(&journey).ok();
-        Ok(Some(journey))
+        Ok(journey)
     }
 
     /// Saves `journey` (its session as it is now), replacing the revision
