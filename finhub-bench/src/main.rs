@@ -13,7 +13,13 @@ mod servers;
 
 use std::process::ExitCode;
 
-use population::{Plan, StoreKind};
+use population::{Engine, Plan, StoreKind};
+
+/// mimalloc, not glibc's malloc: the population spends a tenth of its CPU
+/// in the allocator (many short-lived JSON strings and HTTP buffers across
+/// threads); see the README's figures with and without.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// What the command line asked for.
 enum Mode {
@@ -32,6 +38,7 @@ enum Mode {
 fn parse(args: &[String]) -> Result<Mode, String> {
     let (mut json, mut quick, mut population_only) = (false, false, false);
     let (mut customers, mut store, mut throttle) = (None, StoreKind::Sqlite, false);
+    let mut engine = Engine::Runner;
     let mut concurrency = population::CONCURRENCY;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -52,6 +59,11 @@ fn parse(args: &[String]) -> Result<Mode, String> {
                     .ok_or_else(|| format!("--store: {name} is not sqlite or memory"))?;
             }
             "--throttle" => throttle = true,
+            "--engine" => {
+                let name = args.next().ok_or("--engine needs runner or batch")?;
+                engine = Engine::parse(name)
+                    .ok_or_else(|| format!("--engine: {name} is not runner or batch"))?;
+            }
             "--concurrency" => {
                 let n = args.next().ok_or("--concurrency needs a number")?;
                 concurrency = n
@@ -69,6 +81,7 @@ fn parse(args: &[String]) -> Result<Mode, String> {
     }
     Ok(match customers {
         Some(customers) => Mode::PopulationChild(Plan {
+            engine,
             customers,
             store,
             throttle,

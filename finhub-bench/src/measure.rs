@@ -146,7 +146,8 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "  {:>9} {:<6} {:>4} {:>4} {:>10} {:>9} {:>9} {:>9} {:>13} {:>6} {:>5} {:>9}",
+            "  {:<6} {:>9} {:<6} {:>4} {:>4} {:>10} {:>9} {:>9} {:>9} {:>13} {:>6} {:>5} {:>9}",
+            "engine",
             "customers",
             "store",
             "c",
@@ -163,9 +164,15 @@ impl Report {
         for p in &self.population {
             let f = |key: &str| p[key].as_f64().unwrap_or(f64::NAN);
             let n = |key: &str| p[key].as_u64().unwrap_or(0);
+            // The batch engine reports no per-journey times.
+            let ms = |key: &str| match p[key].as_f64() {
+                Some(v) => format!("{v:.1}ms"),
+                None => "-".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "  {:>9} {:<6} {:>4} {:>4} {:>10.0} {:>7.1}ms {:>7.1}ms {:>6.0}MiB {:>13} {:>6} {:>5} {:>9}",
+                "  {:<6} {:>9} {:<6} {:>4} {:>4} {:>10.0} {:>9} {:>9} {:>6.0}MiB {:>13} {:>6} {:>5} {:>9}",
+                p["engine"].as_str().unwrap_or("runner"),
                 n("customers"),
                 p["store"].as_str().unwrap_or("?"),
                 n("concurrency"),
@@ -175,8 +182,8 @@ impl Report {
                     "-"
                 },
                 f("journeysPerSec"),
-                f("p50Ms"),
-                f("p99Ms"),
+                ms("p50Ms"),
+                ms("p99Ms"),
                 f("peakRssMiB"),
                 n("registrations"),
                 n("duplicateRegistrations"),

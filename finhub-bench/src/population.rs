@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use finhub_onboarding::batch::input::{BatchInput, InputOptions};
+use finhub_onboarding::batch::{Batch, BatchOptions};
 use finhub_onboarding::store::sqlite::SqliteStore;
 use finhub_onboarding::{
     AdvanceError, Customer, Journey, JourneyId, JourneyStore, MemoryStore, Outcome, Runner,
@@ -83,9 +85,42 @@ impl StoreKind {
     }
 }
 
+/// What drives the journeys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// One shared `Runner`, the journeys bounded by a semaphore (this
+    /// module's own loop).
+    Runner,
+    /// `finhub_onboarding::batch::Batch`, the engine of `finhub onboard
+    /// --batch`: a customers file generated into a temporary directory, its
+    /// claims, its `Pacer` (maximum: the concurrency).
+    Batch,
+}
+
+impl Engine {
+    /// Its name on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Runner => "runner",
+            Engine::Batch => "batch",
+        }
+    }
+
+    /// The engine named `name`.
+    pub fn parse(name: &str) -> Option<Engine> {
+        match name {
+            "runner" => Some(Engine::Runner),
+            "batch" => Some(Engine::Batch),
+            _ => None,
+        }
+    }
+}
+
 /// One population to measure.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
+    /// What drives the journeys.
+    pub engine: Engine,
     /// Customers.
     pub customers: usize,
     /// The store.
@@ -97,10 +132,12 @@ pub struct Plan {
 }
 
 /// The populations of a run: 1k and 10k with SQLite, 10k in memory, 10k
-/// with SQLite under 429s (`quick`: 200 and 1000).
+/// with SQLite under 429s, through the runner; 10k through the batch
+/// engine with SQLite (`quick`: 200 and 1000).
 pub fn plans(quick: bool, concurrency: usize) -> Vec<Plan> {
     let (small, large) = if quick { (200, 1000) } else { (1000, 10_000) };
     let plan = |customers, store, throttle| Plan {
+        engine: Engine::Runner,
         customers,
         store,
         throttle,
@@ -111,6 +148,10 @@ pub fn plans(quick: bool, concurrency: usize) -> Vec<Plan> {
         plan(large, StoreKind::Sqlite, false),
         plan(large, StoreKind::Memory, false),
         plan(large, StoreKind::Sqlite, true),
+        Plan {
+            engine: Engine::Batch,
+            ..plan(large, StoreKind::Sqlite, false)
+        },
     ]
 }
 
@@ -123,6 +164,7 @@ pub fn measure(plans: &[Plan]) -> Result<Vec<Value>, String> {
         let mut command = Command::new(&exe);
         command
             .args(["--population-child", &plan.customers.to_string()])
+            .args(["--engine", plan.engine.name()])
             .args(["--store", plan.store.name()])
             .args(["--concurrency", &plan.concurrency.to_string()])
             .stdin(Stdio::null())
@@ -151,6 +193,9 @@ pub fn measure(plans: &[Plan]) -> Result<Vec<Value>, String> {
 
 /// The child: measures one population and returns its report.
 pub async fn child(plan: Plan) -> Result<Value, String> {
+    if plan.engine == Engine::Batch {
+        return batch(plan).await;
+    }
     let sandbox = Arc::new(Sandbox::start().await.map_err(|e| e.to_string())?);
     if plan.throttle {
         sandbox
@@ -259,6 +304,7 @@ async fn run<S: JourneyStore + 'static>(
         .map(|(op, n)| (op.id().to_string(), *n))
         .collect();
     Ok(json!({
+        "engine": plan.engine.name(),
         "customers": plan.customers,
         "store": plan.store.name(),
         "throttled": plan.throttle,
@@ -287,6 +333,84 @@ async fn run<S: JourneyStore + 'static>(
         "outboxReadMs": tally.outbox_us.load(Ordering::Relaxed) as f64 / 1000.0,
         "requests": stats.total_requests(),
         "requestsByOperation": requests,
+    }))
+}
+
+/// The population through the batch engine: a customers file of
+/// `plan.customers` rows (generated before the clock starts), a
+/// `SqliteStore` with the default options in the same temporary
+/// directory, the batch's pacer at most `plan.concurrency`, and the
+/// e-mailed code (the sandbox takes any code in its default modes) from
+/// `BatchOptions::activation_code`. Timed: reading and checking the file,
+/// creating the journeys, running them to the end, and the report read
+/// back from the store.
+async fn batch(plan: Plan) -> Result<Value, String> {
+    if plan.store != StoreKind::Sqlite || plan.throttle {
+        return Err("the batch population runs with SQLite and no 429s only".into());
+    }
+    let sandbox = Sandbox::start().await.map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("customers.csv");
+    let mut csv = String::from(
+        "first_name,last_name,email,password,phone,gender,date_of_birth,nationality,place_of_birth,pincode\n",
+    );
+    for n in 0..plan.customers {
+        csv.push_str(&format!(
+            "Ona,Number{n},{},{PASSWORD},+3706{n:07},FEMALE,1991-02-03,LT,Kaunas,38001010000\n",
+            email(n)
+        ));
+    }
+    std::fs::write(&file, csv).map_err(|e| e.to_string())?;
+    let rss_before = memory_kib("VmRSS");
+    let store = SqliteStore::open(dir.path().join("journeys.sqlite"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let options = BatchOptions::new(plan.concurrency)
+        .activation_code(|_| Some("ACTIVATION_CODE_20260331114954".into()));
+    let engine = Batch::new(
+        sandbox.credentials().client_builder(),
+        Arc::new(store),
+        SampleDocuments,
+        options,
+    )
+    .map_err(|e| e.to_string())?;
+    let input = BatchInput::open(&file, InputOptions::default()).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let report = engine.run(input, |_| {}).await.map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    let record = engine
+        .runner()
+        .store()
+        .load(&JourneyId::new(email(0)))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the first journey is not in the store")?;
+    let stats = sandbox.stats();
+    let registered = (0..plan.customers)
+        .filter(|i| sandbox.find_customer(&email(*i)).is_some())
+        .count();
+    let effects = &stats.side_effects;
+    Ok(json!({
+        "engine": plan.engine.name(),
+        "customers": plan.customers,
+        "store": plan.store.name(),
+        "throttled": false,
+        "concurrency": plan.concurrency,
+        "elapsedS": elapsed.as_secs_f64(),
+        "journeysPerSec": plan.customers as f64 / elapsed.as_secs_f64(),
+        "peakRssMiB": memory_kib("VmHWM").map(mib),
+        "rssBeforeMiB": rss_before.map(mib),
+        "done": report.done,
+        "waiting": report.waiting,
+        "failed": report.failed,
+        "invalid": report.invalid,
+        "savesPerJourney": record.revision.0,
+        "registrations": effects.registrations,
+        "registeredCustomers": registered,
+        "duplicateRegistrations": effects.registrations.saturating_sub(registered as u64),
+        "adminSessions": effects.admin_sessions,
+        "activations": effects.activations,
+        "requests": stats.total_requests(),
     }))
 }
 

@@ -11,6 +11,7 @@ use std::time::Instant;
 use finhub_onboarding::store::sqlite::{Durability, SqliteOptions, SqliteStore};
 use finhub_onboarding::store::{JourneyId, JourneyStore, Phase};
 use serde_json::json;
+use serde_json::value::to_raw_value;
 use tokio::sync::Semaphore;
 
 const SAVES_PER_JOURNEY: u64 = 10;
@@ -33,7 +34,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let _permit = permits.acquire().await.expect("open");
                 let id = JourneyId::new(format!("customer{n}@example.com"));
                 let mut state = json!({"version": 1, "step": 0, "customerId": null});
-                let mut revision = store.save(&id, None, Phase::Running, &state).await?;
+                let mut revision = store
+                    .save(
+                        &id,
+                        None,
+                        Phase::Running,
+                        &to_raw_value(&state).expect("JSON"),
+                    )
+                    .await?;
                 for step in 1..SAVES_PER_JOURNEY {
                     state["step"] = json!(step);
                     let phase = if step + 1 == SAVES_PER_JOURNEY {
@@ -41,7 +49,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     } else {
                         Phase::Running
                     };
-                    revision = store.save(&id, Some(revision), phase, &state).await?;
+                    revision = store
+                        .save(
+                            &id,
+                            Some(revision),
+                            phase,
+                            &to_raw_value(&state).expect("JSON"),
+                        )
+                        .await?;
                 }
                 Ok::<_, finhub_onboarding::StoreError>(())
             }));

@@ -10,7 +10,16 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::store::{JourneyId, JourneyStore, Phase, Record, Revision, StoreError};
+use crate::store::{JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError};
+
+/// A [`Record`] as written: the state embedded as the JSON text saved.
+#[derive(serde::Serialize)]
+struct Written<'a> {
+    id: &'a JourneyId,
+    revision: Revision,
+    phase: Phase,
+    state: &'a RawValue,
+}
 
 /// Largest journey file read: 4 MiB (a journey's state is a few KiB).
 pub const MAX_RECORD_BYTES: u64 = 4 << 20;
@@ -186,7 +195,7 @@ impl FileStore {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> Result<Revision, StoreError> {
         let path = self.path_of(id);
         let _lock = self.lock()?;
@@ -207,11 +216,11 @@ impl FileStore {
             });
         }
         let revision = Revision(found.map_or(1, |r| r.0 + 1));
-        let record = Record {
-            id: id.clone(),
+        let record = Written {
+            id,
             revision,
             phase,
-            state: state.clone(),
+            state,
         };
         let json = serde_json::to_vec_pretty(&record).map_err(|e| backend(&path, e))?;
         let prefix = match &self.file {
@@ -294,10 +303,10 @@ impl JourneyStore for FileStore {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> Result<Revision, StoreError> {
         let store = self.clone();
-        let (id, state) = (id.clone(), state.clone());
+        let (id, state) = (id.clone(), state.to_owned());
         blocking(move || store.save_now(&id, expected, phase, &state)).await
     }
 
@@ -311,8 +320,12 @@ impl JourneyStore for FileStore {
 mod tests {
     use super::*;
 
-    fn state(n: u64) -> serde_json::Value {
+    fn value(n: u64) -> serde_json::Value {
         serde_json::json!({"version": 1, "n": n})
+    }
+
+    fn state(n: u64) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&value(n)).unwrap()
     }
 
     #[tokio::test]
@@ -354,7 +367,7 @@ mod tests {
         let loaded = store.load(&a).await.unwrap().unwrap();
         assert_eq!(
             (loaded.revision, loaded.phase, loaded.state),
-            (r2, Phase::Waiting, state(2))
+            (r2, Phase::Waiting, value(2))
         );
         // One file per journey, 0600, inside the directory (the odd id
         // included), no temporary file left.
@@ -483,7 +496,7 @@ mod tests {
             Err(StoreError::Conflict { .. })
         ));
         let loaded = store.load(&a).await.unwrap().unwrap();
-        assert_eq!((loaded.revision, loaded.state), (r2, state(2)));
+        assert_eq!((loaded.revision, loaded.state), (r2, value(2)));
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
@@ -513,7 +526,7 @@ mod tests {
             err.to_string().contains("holds journey marcus@example.com"),
             "{err}"
         );
-        assert_eq!(store.load(&a).await.unwrap().unwrap().state, state(2));
+        assert_eq!(store.load(&a).await.unwrap().unwrap().state, value(2));
 
         // A link at the path: refused, its target neither read nor written.
         let target = dir.path().join("elsewhere.txt");

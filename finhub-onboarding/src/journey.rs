@@ -229,10 +229,10 @@ pub struct Journey {
     /// The revision the state was loaded or last saved as.
     #[serde(skip)]
     pub(crate) revision: Option<Revision>,
-    /// The state as last saved (a save that would change nothing is
-    /// skipped).
+    /// The state as last saved, JSON text (a save that would write the
+    /// same text is skipped).
     #[serde(skip)]
-    pub(crate) saved: Option<serde_json::Value>,
+    pub(crate) saved: Option<Box<serde_json::value::RawValue>>,
     /// The live session of this process.
     #[serde(skip)]
     pub(crate) live: Option<CustomerClient>,

@@ -30,6 +30,6 @@ pub use polling::{Backoff, Polling};
 pub use runner::Runner;
 pub use step::Step;
 pub use store::{
-    ClaimingStore, JourneyId, JourneyStore, MemoryStore, Phase, Record, Revision, StoreError,
-    WorkerId,
+    ClaimingStore, JourneyId, JourneyStore, MemoryStore, Phase, RawValue, Record, Revision,
+    StoreError, WorkerId,
 };

@@ -4,7 +4,11 @@
 //!
 //! Every step is safe to run again. Before a POST the runner records the
 //! intent (the request as *sent*, with the ids it proposes) and saves; after
-//! the answer it records the outcome and saves. A step found *sent* without
+//! the answer it records the outcome, saved before anything else is sent:
+//! with the next intent when nothing is sent between them (one save, not
+//! two), else just before the next request or at the end of the run. A
+//! registration's outcome is saved at once (it cannot be read back). A save
+//! that would write the same JSON text as the last is skipped. A step found *sent* without
 //! an outcome (the answer was lost, or the process died) is resolved by
 //! reading FinHub's state first:
 //!
@@ -45,7 +49,8 @@ use crate::journey::{
 use crate::outcome::{Failure, Outcome, WaitingOn};
 use crate::polling::Polling;
 use crate::step::Step;
-use crate::store::{JourneyId, JourneyStore, StoreError};
+use crate::store::{JourneyId, JourneyStore, RawValue, Record, StoreError};
+use serde::Deserialize;
 
 /// Whether the run goes on with the next step or stops with an outcome.
 enum Flow {
@@ -67,7 +72,8 @@ type Session = Result<CustomerClient, Outcome>;
 /// documents come from, the clock and how often to poll.
 ///
 /// Every step is safe to run again: before a POST the runner saves the
-/// intent, after the answer the outcome, and a step found sent without an
+/// intent, and the outcome before anything else is sent (with the next
+/// intent when nothing is sent between them), and a step found sent without an
 /// outcome is read back from FinHub before anything is sent again (the
 /// table in the [crate docs](crate)); a registration cannot be read back
 /// and ends in [`Failure::OutcomeUnknown`].
@@ -130,6 +136,11 @@ impl<S: JourneyStore> Runner<S> {
         let Some(record) = self.store.load(id).await? else {
             return Ok(None);
         };
+        Self::journey_of(id, record).map(Some)
+    }
+
+    /// The journey of `record`, loaded (or claimed) as journey `id`.
+    pub(crate) fn journey_of(id: &JourneyId, record: Record) -> Result<Journey, LoadError> {
         let found = record
             .state
             .get("version")
@@ -141,11 +152,10 @@ impl<S: JourneyStore> Runner<S> {
                 supported: JOURNEY_VERSION,
             });
         }
-        let mut journey: Journey =
-            serde_json::from_value(record.state.clone()).map_err(|e| LoadError::Corrupt {
-                id: id.clone(),
-                what: json_error_kind(&e),
-            })?;
+        let mut journey = Journey::deserialize(&record.state).map_err(|e| LoadError::Corrupt {
+            id: id.clone(),
+            what: json_error_kind(&e),
+        })?;
         if journey.id != *id {
             return Err(LoadError::Corrupt {
                 id: id.clone(),
@@ -153,8 +163,9 @@ impl<S: JourneyStore> Runner<S> {
             });
         }
         journey.revision = Some(record.revision);
-        journey.saved = Some(record.state);
-        Ok(Some(journey))
+        // The text a save of the unchanged journey would write.
+        journey.saved = serde_json::value::to_raw_value(&journey).ok();
+        Ok(journey)
     }
 
     /// Saves `journey` (its session as it is now), replacing the revision
@@ -167,9 +178,12 @@ impl<S: JourneyStore> Runner<S> {
         if let Some(live) = &journey.live {
             journey.session = live.snapshot().map(|s| s.to_stored());
         }
-        let state =
-            serde_json::to_value(&*journey).map_err(|e| StoreError::Backend(Box::new(e)))?;
-        if journey.revision.is_some() && journey.saved.as_ref() == Some(&state) {
+        // Serialized once, straight from the journey; the store keeps the text.
+        let state = serde_json::value::to_raw_value(&*journey)
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        if journey.revision.is_some()
+            && journey.saved.as_deref().map(RawValue::get) == Some(state.get())
+        {
             return Ok(());
         }
         let revision = self
@@ -181,10 +195,21 @@ impl<S: JourneyStore> Runner<S> {
         Ok(())
     }
 
+    /// Saves what changed since the last save, before a request that no
+    /// intent save precedes: an outcome (other than a registration's, saved
+    /// at once) is kept in memory until then, so that it and the next
+    /// intent go to the store in one save. Nothing is ever sent while an
+    /// answer received is unsaved; a save writing the same text as the last
+    /// is skipped.
+    async fn flush(&self, journey: &mut Journey) -> Result<(), StoreError> {
+        self.save(journey).await
+    }
+
     /// Runs every step that can run now and returns where the journey
     /// stopped: [`Outcome::Done`], [`Outcome::Waiting`] or
-    /// [`Outcome::Failed`]. Saved through the store before every POST and
-    /// after every outcome (a new journey is created in the store).
+    /// [`Outcome::Failed`]. Saved through the store before every POST, and
+    /// every outcome before the next request or at the end of the run (a
+    /// new journey is created in the store).
     ///
     /// `Err` when a call or the store failed in a way a later run may not
     /// meet again; everything up to there is saved, and a later run
@@ -275,6 +300,7 @@ impl<S: JourneyStore> Runner<S> {
     }
 
     async fn categorization(&self, journey: &mut Journey) -> StepResult {
+        // The first step: no answer of this run is unsaved yet.
         let hierarchy = match self.client.categorization_hierarchy().await {
             Ok(hierarchy) => hierarchy,
             Err(e) => return self.failed(journey, Step::Categorization, e),
@@ -283,7 +309,7 @@ impl<S: JourneyStore> Runner<S> {
             Ok(chosen) => {
                 tracing::info!(journey = %journey.id, category = %chosen.key, "category chosen");
                 journey.category = Some(chosen);
-                self.save(journey).await?;
+                // Saved before the registration's login ([`Self::flush`]).
                 Ok(Flow::Continue)
             }
             Err(found) => Ok(Flow::Stop(Outcome::failed(Failure::NoIndividualCategory {
@@ -334,6 +360,7 @@ impl<S: JourneyStore> Runner<S> {
         };
         // Log in first, so that a failure there is not taken for a lost
         // registration.
+        self.flush(journey).await?;
         if let Err(e) = self.client.admin_login().await {
             return self.failed(journey, STEP, e);
         }
@@ -404,14 +431,15 @@ impl<S: JourneyStore> Runner<S> {
             })));
         };
         if let Some(stored) = journey.session.clone() {
+            self.flush(journey).await?;
             match self
                 .client
                 .resume_customer(SessionSnapshot::from_stored(&stored))
                 .await
             {
                 Ok(customer) => {
+                    // Saved before the next request ([`Self::flush`]).
                     journey.live = Some(customer.clone());
-                    self.save(journey).await?;
                     return Ok(Ok(customer));
                 }
                 Err(Error::ReloginRequired { reason, .. }) => {
@@ -435,10 +463,11 @@ impl<S: JourneyStore> Runner<S> {
             journey.customer.email.clone(),
             password.expose_secret(),
         );
+        self.flush(journey).await?;
         match self.client.customer_login(credentials).await {
             Ok(customer) => {
+                // Saved before the next request ([`Self::flush`]).
                 journey.live = Some(customer.clone());
-                self.save(journey).await?;
                 Ok(Ok(customer))
             }
             // A wrong password: ask again (one login per password; FinHub
@@ -458,9 +487,9 @@ impl<S: JourneyStore> Runner<S> {
 
     async fn customer_session(&self, journey: &mut Journey) -> StepResult {
         if journey.iban.is_some() && !journey.has_session() {
-            // Nothing left that needs a session, and none to end.
+            // Nothing left that needs a session, and none to end (saved
+            // with the run's outcome).
             journey.logged_out = true;
-            self.save(journey).await?;
             return Ok(Flow::Continue);
         }
         Ok(match self.session(journey).await? {
@@ -482,12 +511,13 @@ impl<S: JourneyStore> Runner<S> {
             .clone();
         if journey.verification.attempt.is_sent() {
             // Created under the proposed id?
+            self.flush(journey).await?;
             match customer.verification(&proposed).await {
                 Ok(found) => {
                     return self.created(journey, &found, &proposed).await;
                 }
                 Err(e) if e.status() == Some(404) => {
-                    let readiness = match self.readiness_of(journey, &customer).await {
+                    let readiness = match self.readiness_of(journey, &customer).await? {
                         Ok(readiness) => readiness,
                         Err(e) => return self.failed(journey, STEP, e),
                     };
@@ -530,15 +560,18 @@ impl<S: JourneyStore> Runner<S> {
             Ok(created) => self.created(journey, &created, &proposed).await,
             // The proposed id is taken: ours, from a run whose answer was
             // lost, if it reads back.
-            Err(e) if e.status() == Some(409) => match customer.verification(&proposed).await {
-                Ok(found) => self.created(journey, &found, &proposed).await,
-                Err(_) => {
-                    journey.verification.attempt = Attempt::NotSent;
-                    journey.verification.proposed_id = None;
-                    self.save(journey).await?;
-                    self.failed(journey, STEP, e)
+            Err(e) if e.status() == Some(409) => {
+                self.flush(journey).await?;
+                match customer.verification(&proposed).await {
+                    Ok(found) => self.created(journey, &found, &proposed).await,
+                    Err(_) => {
+                        journey.verification.attempt = Attempt::NotSent;
+                        journey.verification.proposed_id = None;
+                        self.save(journey).await?;
+                        self.failed(journey, STEP, e)
+                    }
                 }
-            },
+            }
             Err(e) => {
                 if definitive(STEP, &e).is_some() {
                     journey.verification.attempt = Attempt::NotSent;
@@ -561,7 +594,7 @@ impl<S: JourneyStore> Runner<S> {
             .or_else(|| verification.id.clone())
             .unwrap_or_else(|| proposed.to_string());
         journey.verification.attempt = Attempt::Done(Created { verification_id });
-        self.save(journey).await?;
+        // Saved before the next request ([`Self::flush`]).
         Ok(Flow::Continue)
     }
 
@@ -577,14 +610,15 @@ impl<S: JourneyStore> Runner<S> {
                 continue;
             }
             if journey.documents[index].attempt.is_sent() {
+                self.flush(journey).await?;
                 let verification = match customer.verification(&verification_id).await {
                     Ok(verification) => verification,
                     Err(e) => return self.failed(journey, STEP, e),
                 };
                 match uploaded(journey, index, &verification) {
                     Some(document_id) => {
+                        // Saved before the next request ([`Self::flush`]).
                         journey.documents[index].attempt = Attempt::Done(Uploaded { document_id });
-                        self.save(journey).await?;
                         continue;
                     }
                     None => journey.documents[index].attempt = Attempt::NotSent,
@@ -624,17 +658,17 @@ impl<S: JourneyStore> Runner<S> {
                         .document_id
                         .or(document.id)
                         .unwrap_or_else(|| state.doc_id.clone());
+                    // Saved before the next request ([`Self::flush`]).
                     journey.documents[index].attempt = Attempt::Done(Uploaded { document_id });
-                    self.save(journey).await?;
                 }
                 // FinHub has a document with this docId: ours, from a run
                 // whose answer was lost.
                 Err(e) if e.status() == Some(409) && request.doc_id.is_some() => {
                     tracing::info!(journey = %journey.id, error = %e, "the document is there already");
+                    // Saved before the next request ([`Self::flush`]).
                     journey.documents[index].attempt = Attempt::Done(Uploaded {
                         document_id: state.doc_id.clone(),
                     });
-                    self.save(journey).await?;
                 }
                 Err(e) => {
                     if definitive(STEP, &e).is_some() {
@@ -658,16 +692,17 @@ impl<S: JourneyStore> Runner<S> {
                     Ok(customer) => customer,
                     Err(outcome) => return Ok(Flow::Stop(outcome)),
                 };
+                self.flush(journey).await?;
                 let verification = match customer.verification(&verification_id).await {
                     Ok(verification) => verification,
                     Err(e) => return self.failed(journey, STEP, e),
                 };
                 let status = verification.status.clone().unwrap_or_default();
                 if is_approved(&verification) {
+                    // Saved before the next request ([`Self::flush`]).
                     journey.approval = ApprovalState::Approved {
                         level: verification.verification_level.clone(),
                     };
-                    self.save(journey).await?;
                     return Ok(Flow::Continue);
                 }
                 let polls = match journey.approval {
@@ -711,10 +746,10 @@ impl<S: JourneyStore> Runner<S> {
             Ok(approval) => {
                 let status = approval.status.clone().unwrap_or_default();
                 if status.is_empty() || status.eq_ignore_ascii_case("APPROVED") {
+                    // Saved before the next request ([`Self::flush`]).
                     journey.approval = ApprovalState::Approved {
                         level: approval.level,
                     };
-                    self.save(journey).await?;
                     Ok(Flow::Continue)
                 } else {
                     // Accepted for review (e.g. 202 PENDING_REVIEW).
@@ -733,12 +768,13 @@ impl<S: JourneyStore> Runner<S> {
                     Ok(customer) => customer,
                     Err(outcome) => return Ok(Flow::Stop(outcome)),
                 };
+                self.flush(journey).await?;
                 match customer.verification(&verification_id).await {
                     Ok(found) if is_approved(&found) => {
+                        // Saved before the next request ([`Self::flush`]).
                         journey.approval = ApprovalState::Approved {
                             level: found.verification_level,
                         };
-                        self.save(journey).await?;
                         Ok(Flow::Continue)
                     }
                     _ => {
@@ -777,12 +813,13 @@ impl<S: JourneyStore> Runner<S> {
             // Consents sent without an answer: which did FinHub record?
             let mut send_others_first = false;
             if journey.consents.iter().any(|c| c.attempt.is_sent()) {
-                let readiness = match self.readiness_of(journey, &customer).await {
+                let readiness = match self.readiness_of(journey, &customer).await? {
                     Ok(readiness) => readiness,
                     Err(e) => return self.failed(journey, STEP, e),
                 };
                 match resolve_consents(journey, &readiness) {
-                    ConsentsRead::Resolved => self.save(journey).await?,
+                    // Saved before the next request ([`Self::flush`]).
+                    ConsentsRead::Resolved => {}
                     ConsentsRead::SendOthersFirst => send_others_first = true,
                     ConsentsRead::Unknown => {
                         return Ok(Flow::Stop(Outcome::failed(Failure::OutcomeUnknown {
@@ -825,16 +862,15 @@ impl<S: JourneyStore> Runner<S> {
                 .accept_consent(consent.consent_type, &consent.body)
                 .await
             {
+                // Saved before the next request ([`Self::flush`]).
                 Ok(accepted) => {
                     journey.consents[index].attempt = Attempt::Done(Accepted {
                         consent_id: accepted.id.or(accepted.consent_id),
                     });
-                    self.save(journey).await?;
                 }
                 // Accepted before.
                 Err(e) if e.status() == Some(409) => {
                     journey.consents[index].attempt = Attempt::Done(Accepted { consent_id: None });
-                    self.save(journey).await?;
                 }
                 Err(e) => {
                     if definitive(STEP, &e).is_some() {
@@ -853,13 +889,13 @@ impl<S: JourneyStore> Runner<S> {
             Ok(customer) => customer,
             Err(outcome) => return Ok(Flow::Stop(outcome)),
         };
-        let readiness = match self.readiness_of(journey, &customer).await {
+        let readiness = match self.readiness_of(journey, &customer).await? {
             Ok(readiness) => readiness,
             Err(e) => return self.failed(journey, STEP, e),
         };
         if allowed(&readiness) == Some(true) {
+            // Saved before the next request ([`Self::flush`]).
             journey.ready = true;
-            self.save(journey).await?;
             return Ok(Flow::Continue);
         }
         if readiness.verification_ok == Some(false)
@@ -889,6 +925,7 @@ impl<S: JourneyStore> Runner<S> {
                 Ok(customer) => customer,
                 Err(outcome) => return Ok(Flow::Stop(outcome)),
             };
+            self.flush(journey).await?;
             match customer.wallets().await {
                 Ok(wallets) if !wallets.is_empty() => {
                     let iban = wallets.iter().find_map(|w| w.iban.clone());
@@ -898,7 +935,7 @@ impl<S: JourneyStore> Runner<S> {
                 Err(e) if e.status() == Some(404) => {}
                 Err(e) => return self.failed(journey, STEP, e),
             }
-            let readiness = match self.readiness_of(journey, &customer).await {
+            let readiness = match self.readiness_of(journey, &customer).await? {
                 Ok(readiness) => readiness,
                 Err(e) => return self.failed(journey, STEP, e),
             };
@@ -987,7 +1024,7 @@ impl<S: JourneyStore> Runner<S> {
         if iban.is_some() {
             journey.iban = iban;
         }
-        self.save(journey).await?;
+        // Saved before the next request ([`Self::flush`]).
         Ok(Flow::Continue)
     }
 
@@ -996,6 +1033,7 @@ impl<S: JourneyStore> Runner<S> {
             Ok(customer) => customer,
             Err(outcome) => return Ok(Flow::Stop(outcome)),
         };
+        self.flush(journey).await?;
         let iban = match customer.wallets().await {
             Ok(wallets) => wallets.iter().find_map(|w| w.iban.clone()),
             Err(e) if e.status() == Some(404) => None,
@@ -1003,8 +1041,8 @@ impl<S: JourneyStore> Runner<S> {
         };
         match iban {
             Some(iban) => {
+                // Saved before the next request ([`Self::flush`]).
                 journey.iban = Some(iban);
-                self.save(journey).await?;
                 Ok(Flow::Continue)
             }
             None => {
@@ -1019,6 +1057,9 @@ impl<S: JourneyStore> Runner<S> {
     }
 
     async fn logout(&self, journey: &mut Journey) -> StepResult {
+        // Before the session is taken out of the journey (a save keeps the
+        // live session's tokens).
+        self.flush(journey).await?;
         let customer = match journey.live.take() {
             Some(live) => Some(live),
             None => match journey.session.clone() {
@@ -1054,7 +1095,7 @@ impl<S: JourneyStore> Runner<S> {
         }
         journey.session = None;
         journey.logged_out = true;
-        self.save(journey).await?;
+        // Saved with the run's outcome, or before the next request.
         Ok(Flow::Continue)
     }
 
@@ -1067,14 +1108,16 @@ impl<S: JourneyStore> Runner<S> {
             .unwrap_or_else(|| self.client.tenant_id().to_string())
     }
 
+    /// The readiness check, after saving what changed ([`Self::flush`]).
     async fn readiness_of(
         &self,
-        journey: &Journey,
+        journey: &mut Journey,
         customer: &CustomerClient,
-    ) -> Result<ActivationReadiness, Error> {
-        customer
+    ) -> Result<Result<ActivationReadiness, Error>, AdvanceError> {
+        self.flush(journey).await?;
+        Ok(customer
             .activation_readiness(&self.owner_tenant(journey))
-            .await
+            .await)
     }
 
     /// What a failed call means for the run: the customer must log in

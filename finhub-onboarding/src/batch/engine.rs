@@ -567,34 +567,49 @@ impl<S: ClaimingStore + 'static> Batch<S> {
                 let Ok(Some(joined)) = joined else {
                     continue;
                 };
-                let (id, end) = match joined {
-                    Ok(done) => done,
-                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    Err(_) => continue,
-                };
-                lock(&held).remove(&id);
-                self.store
-                    .release(worker, std::slice::from_ref(&id))
-                    .await?;
-                let entry = &entries[by_id[&id]];
-                match end {
-                    TurnEnd::Stopped(outcome, journey) => {
-                        settled.insert(id.clone());
-                        on_event(event_of(entry, &journey, &outcome));
+                // Every turn ended by now, released in one write.
+                let mut ended = Vec::new();
+                let mut next = Some(joined);
+                while let Some(joined) = next {
+                    match joined {
+                        Ok(done) => ended.push(done),
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(_) => {}
                     }
-                    TurnEnd::Error(code) => {
-                        let tries = attempts.entry(id.clone()).or_insert(0);
-                        *tries += 1;
-                        if *tries >= self.options.max_attempts {
+                    next = tasks.try_join_next();
+                }
+                if ended.is_empty() {
+                    continue;
+                }
+                let ids: Vec<JourneyId> = ended.iter().map(|(id, _)| id.clone()).collect();
+                {
+                    let mut held = lock(&held);
+                    for id in &ids {
+                        held.remove(id);
+                    }
+                }
+                self.store.release(worker, &ids).await?;
+                for (id, end) in ended {
+                    let entry = &entries[by_id[&id]];
+                    match end {
+                        TurnEnd::Stopped(outcome, journey) => {
                             settled.insert(id.clone());
-                            on_event(BatchEvent::Failed {
-                                row: entry.row,
-                                email: entry.email.clone(),
-                                customer_id: None,
-                                error_code: code.clone(),
-                            });
+                            on_event(event_of(entry, &journey, &outcome));
                         }
-                        last_error.insert(id, code);
+                        TurnEnd::Error(code) => {
+                            let tries = attempts.entry(id.clone()).or_insert(0);
+                            *tries += 1;
+                            if *tries >= self.options.max_attempts {
+                                settled.insert(id.clone());
+                                on_event(BatchEvent::Failed {
+                                    row: entry.row,
+                                    email: entry.email.clone(),
+                                    customer_id: None,
+                                    error_code: code.clone(),
+                                });
+                            }
+                            last_error.insert(id, code);
+                        }
                     }
                 }
             }
@@ -633,14 +648,15 @@ impl<S: ClaimingStore + 'static> Batch<S> {
             let mut skip = Vec::new();
             let mut new_skips = false;
             for record in records {
-                let id = record.id;
+                let id = record.id.clone();
                 if !by_id.contains_key(&id) || settled.contains(&id) {
                     new_skips |= passed.insert(id.clone());
                     skip.push(id);
                     continue;
                 }
-                match self.runner.load(&id).await {
-                    Ok(Some(journey)) => {
+                // The claim gave the record: no second read.
+                match Runner::<Arc<S>>::journey_of(&id, record) {
+                    Ok(journey) => {
                         lock(held).insert(id.clone());
                         tasks.spawn(turn(
                             self.runner.clone(),
@@ -651,7 +667,6 @@ impl<S: ClaimingStore + 'static> Batch<S> {
                         ));
                         started += 1;
                     }
-                    Ok(None) => skip.push(id),
                     Err(LoadError::Store(e)) => return Err(e.into()),
                     Err(e) => {
                         tracing::warn!(journey = %id, error = %e, "a journey's state cannot be read");

@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use finhub_ext::{Clock, SystemClock};
 use serde::{Deserialize, Serialize};
 
-use super::{JourneyId, JourneyStore, MemoryStore, Record, StoreError};
+use super::{JourneyId, JourneyStore, MemoryStore, Record, StoreError, Stored};
 
 /// The name of one worker holding claims (for example `host-a/3`); unique
 /// among the workers sharing a store. Never a secret.
@@ -142,31 +142,31 @@ impl ClaimingStore for MemoryStore {
         // Lock order: records, then leases.
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         let mut held = self.leases.lock();
-        let mut free: Vec<(Option<DateTime<Utc>>, &Record)> = records
-            .values()
-            .filter(|r| !r.phase.is_finished())
-            .filter_map(|r| match held.get(&r.id) {
-                None => Some((None, r)),
-                Some(l) if l.worker.is_none() || l.until <= now => Some((Some(l.until), r)),
+        let mut free: Vec<(Option<DateTime<Utc>>, &JourneyId, &Stored)> = records
+            .iter()
+            .filter(|(_, r)| !r.phase.is_finished())
+            .filter_map(|(id, r)| match held.get(id) {
+                None => Some((None, id, r)),
+                Some(l) if l.worker.is_none() || l.until <= now => Some((Some(l.until), id, r)),
                 Some(_) => None,
             })
             .collect();
-        free.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        free.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         let until = lease_end(now, lease);
-        Ok(free
-            .into_iter()
+        free.into_iter()
             .take(limit)
-            .map(|(_, record)| {
+            .map(|(_, id, stored)| {
+                let record = stored.record(id)?;
                 held.insert(
-                    record.id.clone(),
+                    id.clone(),
                     Lease {
                         worker: Some(worker.clone()),
                         until,
                     },
                 );
-                record.clone()
+                Ok(record)
             })
-            .collect())
+            .collect()
     }
 
     async fn renew(

@@ -1,6 +1,6 @@
 //! Where journeys are kept between runs.
 //!
-//! A store keeps one [`Record`] per journey: its state as a JSON value (the
+//! A store keeps one [`Record`] per journey: its state as JSON (the
 //! journey's own versioned serde form; a store never looks inside it), the
 //! [`Phase`] the journey is in (so a store can list what is unfinished
 //! without reading states), and a [`Revision`] that every save moves on.
@@ -20,6 +20,7 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+pub use serde_json::value::RawValue;
 
 pub mod claim;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -92,7 +93,8 @@ pub struct Record {
     pub revision: Revision,
     /// Where the journey stands.
     pub phase: Phase,
-    /// The journey's state in its own serde form; never holds a password.
+    /// The journey's state in its own serde form, parsed from the JSON text
+    /// saved; never holds a password.
     pub state: serde_json::Value,
 }
 
@@ -132,12 +134,17 @@ pub trait JourneyStore: Send + Sync {
     /// Saves `phase` and `state` under `id`, replacing revision `expected`
     /// (`None`: the journey must not exist yet), and returns the new revision.
     /// [`StoreError::Conflict`] when the stored revision is another.
+    ///
+    /// `state` is the journey's JSON text, serialized once by the runner
+    /// (`serde_json::value::to_raw_value`); a store keeps it as text or
+    /// bytes without parsing it, and [`load`](Self::load) parses it back
+    /// into [`Record::state`].
     fn save(
         &self,
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> impl Future<Output = Result<Revision, StoreError>> + Send;
 
     /// The ids of the saved journeys, all of them or those in `phase`, in id
@@ -163,7 +170,7 @@ impl<S: JourneyStore + ?Sized> JourneyStore for std::sync::Arc<S> {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> impl Future<Output = Result<Revision, StoreError>> + Send {
         (**self).save(id, expected, phase, state)
     }
@@ -176,11 +183,33 @@ impl<S: JourneyStore + ?Sized> JourneyStore for std::sync::Arc<S> {
     }
 }
 
-/// A store in this process's memory: for tests and one-process runs.
+/// A store in this process's memory: for tests and one-process runs. It
+/// keeps each state as the JSON text saved and parses it on load.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    records: Mutex<BTreeMap<JourneyId, Record>>,
+    records: Mutex<BTreeMap<JourneyId, Stored>>,
     leases: claim::Leases,
+}
+
+/// One journey as [`MemoryStore`] keeps it.
+#[derive(Debug)]
+struct Stored {
+    revision: Revision,
+    phase: Phase,
+    state: Box<RawValue>,
+}
+
+impl Stored {
+    /// The record of journey `id`, its state parsed.
+    fn record(&self, id: &JourneyId) -> Result<Record, StoreError> {
+        Ok(Record {
+            id: id.clone(),
+            revision: self.revision,
+            phase: self.phase,
+            state: serde_json::from_str(self.state.get())
+                .map_err(|e| StoreError::Backend(Box::new(e)))?,
+        })
+    }
 }
 
 impl MemoryStore {
@@ -192,12 +221,12 @@ impl MemoryStore {
 
 impl JourneyStore for MemoryStore {
     async fn load(&self, id: &JourneyId) -> Result<Option<Record>, StoreError> {
-        Ok(self
-            .records
+        self.records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(id)
-            .cloned())
+            .map(|stored| stored.record(id))
+            .transpose()
     }
 
     async fn save(
@@ -205,7 +234,7 @@ impl JourneyStore for MemoryStore {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> Result<Revision, StoreError> {
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         let found = records.get(id).map(|r| r.revision);
@@ -219,11 +248,10 @@ impl JourneyStore for MemoryStore {
         let revision = Revision(found.map_or(1, |r| r.0 + 1));
         records.insert(
             id.clone(),
-            Record {
-                id: id.clone(),
+            Stored {
                 revision,
                 phase,
-                state: state.clone(),
+                state: state.to_owned(),
             },
         );
         Ok(revision)
@@ -234,9 +262,9 @@ impl JourneyStore for MemoryStore {
             .records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .filter(|r| phase.is_none_or(|p| r.phase == p))
-            .map(|r| r.id.clone())
+            .iter()
+            .filter(|(_, r)| phase.is_none_or(|p| r.phase == p))
+            .map(|(id, _)| id.clone())
             .collect())
     }
 }
@@ -249,7 +277,7 @@ mod tests {
     async fn saves_are_conditional_on_the_loaded_revision() {
         let store = MemoryStore::new();
         let id = JourneyId::new("a@example.com");
-        let state = serde_json::json!({"version": 1});
+        let state = serde_json::value::to_raw_value(&serde_json::json!({"version": 1})).unwrap();
         let r1 = store.save(&id, None, Phase::Running, &state).await.unwrap();
         assert_eq!(r1, Revision(1));
         assert!(matches!(

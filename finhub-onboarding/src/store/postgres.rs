@@ -43,11 +43,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use finhub_ext::Clock;
+use tokio_postgres::types::Json;
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use super::claim::{ClaimingStore, WorkerId};
 use super::encoding::{phase_code, phase_from_code, revision_from, revision_value};
-use super::{JourneyId, JourneyStore, Phase, Record, Revision, StoreError};
+use super::{JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError};
 
 /// Creates the table once, whoever connects first.
 const SCHEMA: &str = "
@@ -247,15 +248,17 @@ impl JourneyStore for PostgresStore {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> Result<Revision, StoreError> {
         let now = self.now();
+        // The text as saved, sent as `jsonb` without being parsed here.
+        let state = Json(state);
         let changed = match expected {
             None => {
                 self.client
                     .execute(
                         &self.statements.insert,
-                        &[&id.as_str(), &phase_code(phase), state, &now],
+                        &[&id.as_str(), &phase_code(phase), &state, &now],
                     )
                     .await
             }
@@ -264,7 +267,7 @@ impl JourneyStore for PostgresStore {
                 self.client
                     .execute(
                         &self.statements.update,
-                        &[&id.as_str(), &phase_code(phase), state, &now, &revision],
+                        &[&id.as_str(), &phase_code(phase), &state, &now, &revision],
                     )
                     .await
             }

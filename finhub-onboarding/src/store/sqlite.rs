@@ -49,7 +49,7 @@ use tokio::sync::oneshot;
 
 use super::claim::{ClaimingStore, WorkerId, lease_end};
 use super::encoding::{backend, phase_code, phase_from_code, revision_from, revision_value};
-use super::{JourneyId, JourneyStore, Phase, Record, Revision, StoreError};
+use super::{JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError};
 
 /// The layout version written to `PRAGMA user_version`.
 const LAYOUT_VERSION: i64 = 1;
@@ -594,9 +594,9 @@ impl JourneyStore for SqliteStore {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> Result<Revision, StoreError> {
-        let state = serde_json::to_string(state).map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let state = state.get().to_owned();
         let id = id.clone();
         self.write(|reply| Command::Save {
             id,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use finhub_ext::ManualClock;
 use finhub_onboarding::store::{
-    ClaimingStore, JourneyId, JourneyStore, Phase, Revision, StoreError, WorkerId,
+    ClaimingStore, JourneyId, JourneyStore, Phase, RawValue, Revision, StoreError, WorkerId,
 };
 use serde_json::json;
 
@@ -22,6 +22,11 @@ fn conflict(result: Result<Revision, StoreError>) -> (Option<Revision>, Option<R
         }) => (expected, found),
         other => panic!("expected a conflict, got {other:?}"),
     }
+}
+
+/// `value` as the JSON text a runner saves.
+pub fn raw(value: serde_json::Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&value).unwrap()
 }
 
 /// Saves, conflicts, loads and lists, as [`MemoryStore`] does them. The
@@ -39,10 +44,13 @@ pub async fn journey_store<S: JourneyStore + 'static>(store: Arc<S>) {
     assert!(store.load(&a).await.unwrap().is_none());
 
     // A new journey: only one creation wins.
-    let r1 = store.save(&a, None, Phase::Running, &state).await.unwrap();
+    let r1 = store
+        .save(&a, None, Phase::Running, &raw(state.clone()))
+        .await
+        .unwrap();
     assert_eq!(r1, Revision(1));
     assert_eq!(
-        conflict(store.save(&a, None, Phase::Done, &json!({})).await),
+        conflict(store.save(&a, None, Phase::Done, &raw(json!({}))).await),
         (None, Some(Revision(1)))
     );
     let loaded = store.load(&a).await.unwrap().unwrap();
@@ -53,14 +61,14 @@ pub async fn journey_store<S: JourneyStore + 'static>(store: Arc<S>) {
 
     // Saves name the revision they replace.
     let r2 = store
-        .save(&a, Some(r1), Phase::Waiting, &json!({"version": 2}))
+        .save(&a, Some(r1), Phase::Waiting, &raw(json!({"version": 2})))
         .await
         .unwrap();
     assert_eq!(r2, Revision(2));
     assert_eq!(
         conflict(
             store
-                .save(&a, Some(r1), Phase::Done, &json!({"stale": true}))
+                .save(&a, Some(r1), Phase::Done, &raw(json!({"stale": true})))
                 .await
         ),
         (Some(Revision(1)), Some(Revision(2)))
@@ -75,7 +83,12 @@ pub async fn journey_store<S: JourneyStore + 'static>(store: Arc<S>) {
     assert_eq!(
         conflict(
             store
-                .save(&id("nobody"), Some(Revision(3)), Phase::Running, &json!({}))
+                .save(
+                    &id("nobody"),
+                    Some(Revision(3)),
+                    Phase::Running,
+                    &raw(json!({}))
+                )
                 .await
         ),
         (Some(Revision(3)), None)
@@ -90,7 +103,10 @@ pub async fn journey_store<S: JourneyStore + 'static>(store: Arc<S>) {
         ("a-b", Phase::Running),
         ("é", Phase::Waiting),
     ] {
-        store.save(&id(key), None, phase, &json!({})).await.unwrap();
+        store
+            .save(&id(key), None, phase, &raw(json!({})))
+            .await
+            .unwrap();
     }
     let all: Vec<String> = store
         .list(None)
@@ -117,7 +133,7 @@ pub async fn journey_store<S: JourneyStore + 'static>(store: Arc<S>) {
     // Racing saves of one revision: exactly one wins.
     let race = id("race");
     let r1 = store
-        .save(&race, None, Phase::Running, &json!({"n": 0}))
+        .save(&race, None, Phase::Running, &raw(json!({"n": 0})))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..16)
@@ -125,7 +141,7 @@ pub async fn journey_store<S: JourneyStore + 'static>(store: Arc<S>) {
             let (store, race) = (store.clone(), race.clone());
             tokio::spawn(async move {
                 store
-                    .save(&race, Some(r1), Phase::Running, &json!({"n": n}))
+                    .save(&race, Some(r1), Phase::Running, &raw(json!({"n": n})))
                     .await
             })
         })
@@ -164,21 +180,21 @@ pub async fn claiming_store<S: ClaimingStore + 'static>(store: Arc<S>, clock: &M
                 &id(&format!("r{n}")),
                 None,
                 Phase::Running,
-                &json!({"n": n}),
+                &raw(json!({"n": n})),
             )
             .await
             .unwrap();
     }
     store
-        .save(&id("w1"), None, Phase::Waiting, &json!({}))
+        .save(&id("w1"), None, Phase::Waiting, &raw(json!({})))
         .await
         .unwrap();
     store
-        .save(&id("d1"), None, Phase::Done, &json!({}))
+        .save(&id("d1"), None, Phase::Done, &raw(json!({})))
         .await
         .unwrap();
     store
-        .save(&id("f1"), None, Phase::Failed, &json!({}))
+        .save(&id("f1"), None, Phase::Failed, &raw(json!({})))
         .await
         .unwrap();
     let unfinished: BTreeSet<String> = ["r1", "r2", "r3", "r4", "r5", "w1"]
@@ -230,7 +246,7 @@ pub async fn claiming_store<S: ClaimingStore + 'static>(store: Arc<S>, clock: &M
 
     // A released journey is claimable at once, after any never claimed.
     store
-        .save(&id("new"), None, Phase::Running, &json!({}))
+        .save(&id("new"), None, Phase::Running, &raw(json!({})))
         .await
         .unwrap();
     store.release(&c, &a_ids[..1]).await.unwrap();
@@ -246,7 +262,7 @@ pub async fn claiming_store<S: ClaimingStore + 'static>(store: Arc<S>, clock: &M
             &finished.id,
             Some(finished.revision),
             Phase::Done,
-            &json!({}),
+            &raw(json!({})),
         )
         .await
         .unwrap();
@@ -274,7 +290,12 @@ pub async fn concurrent_claims<S: ClaimingStore + 'static>(first: Arc<S>, second
     const JOURNEYS: usize = 60;
     for n in 0..JOURNEYS {
         first
-            .save(&id(&format!("j{n:03}")), None, Phase::Running, &json!({}))
+            .save(
+                &id(&format!("j{n:03}")),
+                None,
+                Phase::Running,
+                &raw(json!({})),
+            )
             .await
             .unwrap();
     }

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use finhub_ext::{FinhubClient, RetryPolicy};
 use finhub_onboarding::{
-    AdvanceError, Customer, Journey, JourneyId, JourneyStore, MemoryStore, Outcome, Phase, Record,
-    Revision, Runner, SampleDocuments, StoreError, WaitingOn,
+    AdvanceError, Customer, Journey, JourneyId, JourneyStore, MemoryStore, Outcome, Phase,
+    RawValue, Record, Revision, Runner, SampleDocuments, StoreError, WaitingOn,
 };
 use finhub_sandbox::{
     ActivationCodes, Operation, Profile, ReviewMode, Sandbox, SideEffects, Stats,
@@ -59,10 +59,13 @@ impl JourneyStore for RecordingStore {
         id: &JourneyId,
         expected: Option<Revision>,
         phase: Phase,
-        state: &serde_json::Value,
+        state: &RawValue,
     ) -> Result<Revision, StoreError> {
         let revision = self.inner.save(id, expected, phase, state).await?;
-        self.saved.lock().unwrap().push(state.clone());
+        self.saved
+            .lock()
+            .unwrap()
+            .push(serde_json::from_str(state.get()).unwrap());
         Ok(revision)
     }
 

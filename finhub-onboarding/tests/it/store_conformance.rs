@@ -41,6 +41,7 @@ mod sqlite {
     use serde_json::json;
 
     use super::{conformance, start};
+    use conformance::raw;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_store_conforms() {
@@ -75,15 +76,15 @@ mod sqlite {
         {
             let store = SqliteStore::open(&path).await.unwrap();
             let r1 = store
-                .save(&id, None, Phase::Running, &json!({"step": 1}))
+                .save(&id, None, Phase::Running, &raw(json!({"step": 1})))
                 .await
                 .unwrap();
             store
-                .save(&id, Some(r1), Phase::Waiting, &json!({"step": 2}))
+                .save(&id, Some(r1), Phase::Waiting, &raw(json!({"step": 2})))
                 .await
                 .unwrap();
             store
-                .save(&JourneyId::new("other"), None, Phase::Done, &json!({}))
+                .save(&JourneyId::new("other"), None, Phase::Done, &raw(json!({})))
                 .await
                 .unwrap();
         }
@@ -104,13 +105,13 @@ mod sqlite {
         // Conditional saves go on from the stored revision.
         assert!(
             store
-                .save(&id, Some(Revision(1)), Phase::Done, &json!({}))
+                .save(&id, Some(Revision(1)), Phase::Done, &raw(json!({})))
                 .await
                 .is_err()
         );
         assert_eq!(
             store
-                .save(&id, Some(Revision(2)), Phase::Done, &json!({}))
+                .save(&id, Some(Revision(2)), Phase::Done, &raw(json!({})))
                 .await
                 .unwrap(),
             Revision(3)
@@ -144,6 +145,7 @@ mod postgres {
 
     use super::common::postgres::TempCluster;
     use super::{conformance, start};
+    use conformance::raw;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_store_conforms() {
@@ -191,7 +193,7 @@ mod postgres {
         let store = PostgresStore::connect(&cluster.config()).await.unwrap();
         let id = JourneyId::new("dies@example.com");
         store
-            .save(&id, None, Phase::Running, &json!({}))
+            .save(&id, None, Phase::Running, &raw(json!({})))
             .await
             .unwrap();
         let (dead, alive) = (WorkerId::new("dead"), WorkerId::new("alive"));
