@@ -28,7 +28,7 @@ use finhub_onboarding::batch::input::{BatchInput, InputOptions};
 use finhub_onboarding::batch::{Batch, BatchOptions};
 use finhub_onboarding::store::sqlite::SqliteStore;
 use finhub_onboarding::{
-    AdvanceError, Customer, Journey, JourneyId, JourneyStore, MemoryStore, Outcome, Runner,
+    AdvanceError, Customer, Journey, JourneyId, JourneyStore, MemoryStore, Outcome, Record, Runner,
     SampleDocuments, WaitingOn,
 };
 use finhub_sandbox::{FaultRule, Operation, Sandbox};
@@ -286,16 +286,9 @@ async fn run<S: JourneyStore + 'static>(
         times[rank.min(times.len() - 1)]
     };
     // One finished journey as stored: its size and how many saves made it.
-    let record = runner
-        .store()
-        .load(&JourneyId::new(email(0)))
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the first journey is not in the store")?;
+    let record = first_record(runner.store()).await?;
     let stats = sandbox.stats();
-    let registered = (0..plan.customers)
-        .filter(|i| sandbox.find_customer(&email(*i)).is_some())
-        .count();
+    let registered = registered(&sandbox, plan.customers);
     let effects = &stats.side_effects;
     let requests: BTreeMap<String, u64> = stats
         .requests
@@ -378,17 +371,9 @@ async fn batch(plan: Plan) -> Result<Value, String> {
     let started = Instant::now();
     let report = engine.run(input, |_| {}).await.map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
-    let record = engine
-        .runner()
-        .store()
-        .load(&JourneyId::new(email(0)))
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the first journey is not in the store")?;
+    let record = first_record(engine.runner().store()).await?;
     let stats = sandbox.stats();
-    let registered = (0..plan.customers)
-        .filter(|i| sandbox.find_customer(&email(*i)).is_some())
-        .count();
+    let registered = registered(&sandbox, plan.customers);
     let effects = &stats.side_effects;
     Ok(json!({
         "engine": plan.engine.name(),
@@ -412,6 +397,23 @@ async fn batch(plan: Plan) -> Result<Value, String> {
         "activations": effects.activations,
         "requests": stats.total_requests(),
     }))
+}
+
+/// The first customer's journey as stored (its size and revision tell how
+/// many saves made it).
+async fn first_record<S: JourneyStore>(store: &S) -> Result<Record, String> {
+    store
+        .load(&JourneyId::new(email(0)))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the first journey is not in the store".to_string())
+}
+
+/// How many of the first `customers` customers the sandbox registered.
+fn registered(sandbox: &Sandbox, customers: usize) -> usize {
+    (0..customers)
+        .filter(|i| sandbox.find_customer(&email(*i)).is_some())
+        .count()
 }
 
 fn email(index: usize) -> String {
