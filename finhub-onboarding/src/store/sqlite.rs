@@ -199,7 +199,27 @@ fn sql(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
 }
 
+/// Creates the store's file readable and writable by its owner only (it
+/// holds customers' session tokens); SQLite gives its `-wal` and `-shm`
+/// files the database file's permissions. An existing file is left as it is.
+#[cfg(unix)]
+fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Backend(Box::new(e))),
+    }
+}
+
 fn open_writer(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+    #[cfg(unix)]
+    create_owner_only(path)?;
     let connection = Connection::open(path).map_err(sql)?;
     connection
         .busy_timeout(Duration::from_secs(5))
@@ -671,5 +691,39 @@ impl ClaimingStore for SqliteStore {
         let (worker, ids) = (worker.clone(), ids.to_vec());
         self.write(|reply| Command::Release { worker, ids, reply })
             .await
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// The store holds customers' session tokens: a new store's files are
+    /// its owner's only.
+    #[tokio::test]
+    async fn a_new_store_is_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("onboarding.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let state = RawValue::from_string("{\"v\":1}".into()).unwrap();
+        store
+            .save(
+                &JourneyId::new("a@example.com"),
+                None,
+                Phase::Running,
+                &state,
+            )
+            .await
+            .unwrap();
+        for file in ["onboarding.db", "onboarding.db-wal", "onboarding.db-shm"] {
+            let file = dir.path().join(file);
+            if let Ok(metadata) = std::fs::metadata(&file) {
+                let mode = metadata.permissions().mode() & 0o777;
+                assert_eq!(mode & 0o077, 0, "{} is {mode:o}", file.display());
+            }
+        }
+        assert!(path.exists());
     }
 }
