@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::store::{JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError};
+use crate::store::{
+    JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError, blocking,
+};
 
 /// A [`Record`] as written: the state embedded as the JSON text saved.
 #[derive(serde::Serialize)]
@@ -270,15 +272,6 @@ impl FileStore {
         ids.sort();
         Ok(ids)
     }
-}
-
-/// Runs blocking file work off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?
 }
 
 impl JourneyStore for FileStore {

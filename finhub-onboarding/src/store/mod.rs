@@ -269,6 +269,17 @@ impl JourneyStore for MemoryStore {
     }
 }
 
+/// Runs blocking store work (files, SQLite) on tokio's blocking threads,
+/// off the async ones; a task that panicked is a backend error.
+#[cfg(any(unix, feature = "sqlite"))]
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

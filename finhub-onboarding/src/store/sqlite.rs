@@ -49,7 +49,7 @@ use tokio::sync::oneshot;
 
 use super::claim::{ClaimingStore, WorkerId, lease_end};
 use super::encoding::{backend, phase_code, phase_from_code, revision_from, revision_value};
-use super::{JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError};
+use super::{JourneyId, JourneyStore, Phase, RawValue, Record, Revision, StoreError, blocking};
 
 /// The layout version written to `PRAGMA user_version`.
 const LAYOUT_VERSION: i64 = 1;
@@ -184,15 +184,6 @@ impl SqliteStore {
         let readers = self.readers.clone();
         blocking(move || readers.with(read)).await
     }
-}
-
-/// Runs blocking `work` on tokio's blocking threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?
 }
 
 fn sql(error: rusqlite::Error) -> StoreError {
